@@ -1,0 +1,164 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from school.config import load_config
+from school.extensions import (
+    babel,
+    bootstrap,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    mail,
+    migrate,
+    set_write_intent,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("ru", "kk", "en")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(load_config(app.instance_path, overrides))
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    logging.basicConfig(level=logging.INFO)
+
+    _init_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Almaty")
+    limiter.init_app(app)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+    _init_login()
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _init_models() -> None:
+    # Import every feature's models so that relationships and migrations see them.
+    from school.accounts import models as _accounts  # noqa: F401
+    from school.audit import models as _audit  # noqa: F401
+    from school.orgs import models as _orgs  # noqa: F401
+
+
+def select_locale() -> str:
+    """The signed-in person's choice, then this browser's choice, then Accept-Language.
+
+    Werkzeug's best_match prefers exact tags, so `kk-KZ,ru;q=0.8` would give ru; we walk
+    the header in order of preference and match primary tags instead.
+    """
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    chosen = session.get("lang") or request.cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    for value, _quality in request.accept_languages:
+        primary = value.split("-")[0].split("_")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return "ru"
+
+
+def _init_login() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from school.accounts.models import User
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from school.accounts.views import bp as accounts_bp
+    from school.core.views import bp as core_bp
+    from school.orgs.views import bp as orgs_bp
+
+    for bp in (core_bp, accounts_bp, orgs_bp):
+        app.register_blueprint(bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from school import permissions
+    from school.core.errors import register_error_handlers
+
+    @app.before_request
+    def _write_intent():
+        # On SQLite, a request that may write takes the write lock when its first
+        # transaction begins, so read-then-write requests queue instead of failing.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g._write_token = set_write_intent(True)
+
+    app.before_request(permissions.enforce)
+
+    @app.teardown_request
+    def _reset_write_intent(_exc):
+        token = g.pop("_write_token", None)
+        if token is not None:
+            from school.extensions import _write_intent
+
+            _write_intent.reset(token)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and current_user.is_authenticated:
+            headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.context_processor
+    def _template_globals():
+        from flask_babel import get_locale
+
+        from school.core.nav import nav_items
+        from school.i18n_fields import localized
+
+        return {"current_lang": str(get_locale() or "ru"), "LANGUAGES": LANGUAGES,
+                "localized": localized, "nav_items": nav_items}
+
+    register_error_handlers(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from school.cli import register
+
+    register(app)

@@ -1,0 +1,215 @@
+"""People, their role grants and their personal-data consents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.extensions import db
+
+if TYPE_CHECKING:
+    from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
+
+
+class Category(enum.StrEnum):
+    chair = "chair"
+    deputy_chair = "deputy_chair"
+    committee_member = "committee_member"
+    treasurer = "treasurer"
+    audit_commission = "audit_commission"
+    conciliation_commission = "conciliation_commission"
+    youth_council = "youth_council"
+    activist = "activist"
+    staff = "staff"
+
+    @property
+    def label(self) -> str:
+        return str(CATEGORY_LABELS[self])
+
+
+CATEGORY_LABELS = {
+    Category.chair: _l("Chair of primary union organisation"),
+    Category.deputy_chair: _l("Deputy chair"),
+    Category.committee_member: _l("Union committee member"),
+    Category.treasurer: _l("Treasurer"),
+    Category.audit_commission: _l("Audit commission member"),
+    Category.conciliation_commission: _l("Conciliation commission member"),
+    Category.youth_council: _l("Youth council member"),
+    Category.activist: _l("Union activist"),
+    Category.staff: _l("Union staff"),
+}
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    instructor = "instructor"
+    trainee = "trainee"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.admin: _l("Training-centre administrator"),
+    Role.coordinator: _l("Branch coordinator"),
+    Role.instructor: _l("Instructor"),
+    Role.trainee: _l("Trainee"),
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # 12 digits; unique when given (NULLs do not collide on SQLite or PostgreSQL).
+    iin: Mapped[str | None] = mapped_column(String(12), unique=True)
+    category: Mapped[Category | None] = mapped_column(str_enum(Category, "category"))
+    position: Mapped[str | None] = mapped_column(String(200))
+    workplace: Mapped[str | None] = mapped_column(String(300))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    union_id: Mapped[int | None] = mapped_column(ForeignKey("sectoral_union.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    primary_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("primary_organization.id"), index=True
+    )
+    locale: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every reset token: changing the password invalidates tokens already sent.
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    region: Mapped[Region | None] = relationship()
+    union: Mapped[SectoralUnion | None] = relationship()
+    branch: Mapped[Branch | None] = relationship()
+    primary_org: Mapped[PrimaryOrganization | None] = relationship()
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        foreign_keys="RoleGrant.user_id",
+    )
+    consents: Mapped[list[ConsentRecord]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="ConsentRecord.id"
+    )
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.password_changed_at = utcnow()
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def has_role(self, role: str) -> bool:
+        return any(g.role == role for g in self.grants)
+
+    @property
+    def roles(self) -> set[str]:
+        return {g.role.value for g in self.grants}
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.admin)
+
+    @property
+    def masked_iin(self) -> str:
+        return mask_iin(self.iin)
+
+    @property
+    def current_consent(self) -> ConsentRecord | None:
+        for record in reversed(self.consents):
+            if record.withdrawn_at is None:
+                return record
+        return None
+
+
+def mask_iin(iin: str | None) -> str:
+    """Keep the last four digits: enough for a person to recognise their own number."""
+    if not iin:
+        return ""
+    return "•" * (len(iin) - 4) + iin[-4:]
+
+
+class RoleGrant(db.Model):
+    """A role held by a person; a coordinator's grant names one union or one branch."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'coordinator' AND ((union_id IS NULL) <> (branch_id IS NULL)))"
+            " OR (role <> 'coordinator' AND union_id IS NULL AND branch_id IS NULL)",
+            name="scope_matches_role",
+        ),
+        Index(
+            "uq_role_grant_unscoped",
+            "user_id",
+            "role",
+            unique=True,
+            sqlite_where=text("role <> 'coordinator'"),
+            postgresql_where=text("role <> 'coordinator'"),
+        ),
+        Index(
+            "uq_role_grant_union",
+            "user_id",
+            "union_id",
+            unique=True,
+            sqlite_where=text("union_id IS NOT NULL"),
+            postgresql_where=text("union_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_role_grant_branch",
+            "user_id",
+            "branch_id",
+            unique=True,
+            sqlite_where=text("branch_id IS NOT NULL"),
+            postgresql_where=text("branch_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    union_id: Mapped[int | None] = mapped_column(ForeignKey("sectoral_union.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    union: Mapped[SectoralUnion | None] = relationship()
+    branch: Mapped[Branch | None] = relationship()
+
+
+class ConsentRecord(db.Model):
+    """Consent to personal-data processing: which text version, when, and its withdrawal."""
+
+    __tablename__ = "consent_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    text_version: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(5))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship(back_populates="consents")

@@ -1,0 +1,310 @@
+"""Sign-in, registration, profile and passwords."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from school.accounts import services
+from school.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    EmptyForm,
+    GrantRoleForm,
+    WithdrawConsentForm,
+)
+from school.accounts.models import Role, User
+from school.core.utils import flash_domain_error, paginate, safe_next
+from school.errors import DomainError
+from school.extensions import db, limiter
+from school.mail import send_mail
+from school.orgs import services as org_services
+from school.orgs.services import fill_org_choices
+from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, allow, can_see_branch
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["RESET_RATE_LIMIT"]
+
+
+def _email_key() -> str:
+    return "email:" + services.normalize_email(request.form.get("email", ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            # The same words whether or not the account exists.
+            flash(_("Wrong e-mail or password."), "danger")
+        else:
+            session.pop("lang", None)
+            login_user(user, remember=form.remember.data)
+            if user.locale:
+                session["lang"] = user.locale
+            return redirect(safe_next(request.args.get("next"), url_for("core.index")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@allow(PUBLIC)
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("20 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = RegistrationForm()
+    fill_org_choices(form)
+    if form.validate_on_submit():
+        locale = str(get_locale() or "ru")
+        try:
+            user = services.register(
+                form.email.data,
+                form.password.data,
+                _profile_from(form),
+                consent=form.consent.data,
+                locale=locale,
+                ip_address=request.remote_addr,
+            )
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome! Your account has been created."), "success")
+            return redirect(url_for("core.index"))
+    return render_template("accounts/register.html", form=form,
+                           consent_version=current_app.config["CONSENT_VERSION"])
+
+
+def _profile_from(form) -> services.Profile:
+    return services.Profile(
+        full_name=form.full_name.data or "",
+        phone=form.phone.data,
+        iin=form.iin.data,
+        region_id=form.region_id.data,
+        union_id=form.union_id.data,
+        branch_id=form.branch_id.data,
+        primary_org_id=form.primary_org_id.data,
+        category=form.category.data or None,
+        position=form.position.data,
+        workplace=form.workplace.data,
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def profile():
+    user = current_user
+    form = ProfileForm(obj=user)
+    if request.method == "GET":
+        form.category.data = user.category.value if user.category else ""
+    fill_org_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(user, _profile_from(form))
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, user=user,
+                           withdraw_form=WithdrawConsentForm())
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data,
+                                     form.new_password.data)
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+        else:
+            db.session.commit()
+            # The session identifier includes nothing of the password, so stay signed in.
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.post("/profile/consent/withdraw")
+@allow(SIGNED_IN)
+def withdraw_consent():
+    form = WithdrawConsentForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm."), "warning")
+        return redirect(url_for("accounts.profile"))
+    try:
+        services.withdraw_consent(current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(url_for("accounts.profile"))
+    db.session.commit()
+    logout_user()
+    flash(_("Your consent has been withdrawn and your account closed."), "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = services.find_by_email(form.email.data)
+        if user is not None and user.active:
+            token = services.make_reset_token(user)
+            send_mail(
+                user.email,
+                "password_reset",
+                locale=user.locale or str(get_locale()),
+                user=user,
+                link=current_app.config["BASE_URL"]
+                + url_for("accounts.reset_password", token=token),
+            )
+        # The same answer whether or not the account exists.
+        flash(_("If an account with this e-mail exists, we have sent a link to it."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str):
+    purpose = "invite" if request.args.get("invite") else "reset"
+    try:
+        user = services.user_for_token(token, purpose)
+    except DomainError as e:
+        flash(str(e.message), "danger")
+        return redirect(url_for("accounts.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data, purpose)
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Your password has been set. You can log in now."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form, user=user)
+
+
+# --- people (staff) -------------------------------------------------------------------
+
+
+@bp.get("/people")
+@allow(STAFF)
+def people():
+    search = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role") or None
+    if role not in (None, *[r.value for r in Role]):
+        role = None
+    query = services.people_query(current_user, search=search, role=role)
+    items, page, pages, total = paginate(query, per_page=50)
+    return render_template("accounts/people.html", items=items, page=page, pages=pages,
+                           total=total, q=search, role=role, roles=list(Role))
+
+
+def _person_or_404(user_id: int) -> User:
+    """404 rather than 403 for people outside a coordinator's scope: it tells nothing."""
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    if person.id != current_user.id and not can_see_branch(current_user, person.branch_id):
+        abort(404)
+    return person
+
+
+@bp.get("/people/<int:user_id>")
+@allow(STAFF)
+def person(user_id: int):
+    person = _person_or_404(user_id)
+    form = GrantRoleForm()
+    form.role.choices = [(r.value, r.label) for r in Role]
+    form.union_id.choices = [(None, "—")] + [(u.id, u.name) for u in org_services.unions()]
+    form.branch_id.choices = [(None, "—")] + [
+        (b.id, f"{b.name} ({b.union.code})")
+        for b in db.session.scalars(org_services.branch_query(current_user))
+    ]
+    return render_template("accounts/person.html", person=person, form=form,
+                           revoke_form=EmptyForm())
+
+
+@bp.post("/people/<int:user_id>/roles")
+@allow(ADMIN)
+def grant_role(user_id: int):
+    person = _person_or_404(user_id)
+    form = GrantRoleForm()
+    form.validate()
+    try:
+        services.grant_role(person, request.form.get("role", ""), actor=current_user,
+                            union_id=form.union_id.data, branch_id=form.branch_id.data)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The role has been granted."), "success")
+    return redirect(url_for("accounts.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/roles/<int:grant_id>/revoke")
+@allow(ADMIN)
+def revoke_role(user_id: int, grant_id: int):
+    person = _person_or_404(user_id)
+    try:
+        services.revoke_role(person, grant_id, actor=current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The role has been revoked."), "success")
+    return redirect(url_for("accounts.person", user_id=person.id))

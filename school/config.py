@@ -1,0 +1,111 @@
+"""Settings read from the environment.
+
+Development needs nothing set: SQLite lives in instance/ and a secret key is generated
+there once. Production (APP_ENV=production) refuses to start without SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _normalise_db_url(url: str) -> str:
+    # Hosting panels hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set in production")
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    env = os.environ
+    overrides = overrides or {}
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    production = env.get("APP_ENV", "development") == "production"
+    testing = bool(overrides.get("TESTING"))
+
+    db_url = _normalise_db_url(
+        env.get("DATABASE_URL") or f"sqlite:///{instance / 'school.db'}"
+    )
+    redis_url = env.get("REDIS_URL") or None
+    cfg: dict = {
+        "APP_ENV": "production" if production else "development",
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(db_url),
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance, production),
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "RESET_RATE_LIMIT": env.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", 3600 * 2)),
+        "INVITE_MAX_AGE": int(env.get("INVITE_MAX_AGE", 3600 * 24 * 7)),
+        # Mail: console in development, SMTP when MAIL_SERVER is set.
+        "MAIL_BACKEND": env.get(
+            "MAIL_BACKEND", "smtp" if env.get("MAIL_SERVER") else "console"
+        ),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 25)),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "school@fprk.kz"),
+        "BABEL_DEFAULT_LOCALE": "ru",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
+        "LANGUAGES": ("ru", "kk", "en"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "CONSENT_VERSION": "2026-11",
+        "PAGE_SIZE": 25,
+    }
+    cfg.update(overrides)
+    if testing and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(cfg["SQLALCHEMY_DATABASE_URI"])
+    return cfg
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # A generous busy timeout: writers queue instead of failing with "locked".
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

@@ -1,0 +1,227 @@
+"""Bulk import of branches and primary organisations from CSV.
+
+The whole file is checked first; every bad row is reported with its line number, and
+nothing is written unless every row is good.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from school.audit.services import record
+from school.extensions import db
+from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
+
+COLUMNS = (
+    "union_code",
+    "region_code",
+    "branch_kind",
+    "branch_name_ru",
+    "branch_name_kk",
+    "org_name_ru",
+    "org_name_kk",
+    "org_bin",
+)
+REQUIRED = ("union_code", "region_code", "branch_kind", "branch_name_ru")
+MAX_ROWS = 50_000
+
+
+@dataclass
+class RowResult:
+    line: int
+    branch: str
+    organization: str
+    outcome: str = ""  # new_branch, new_org, exists
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # file-level problems
+    new_branches: int = 0
+    new_organizations: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(not r.errors for r in self.rows)
+
+    @property
+    def bad_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if r.errors]
+
+
+def _clean(value: str | None) -> str:
+    return " ".join("".join(c for c in (value or "") if c.isprintable()).split())
+
+
+def read_rows(data: bytes) -> tuple[list[dict], list[str]]:
+    """Decode (UTF-8, with or without BOM, or Windows-1251) and split into dict rows."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            return [], [str(_l("The file is not UTF-8 text."))]
+    if "\x00" in text:
+        return [], [str(_l("The file is not a CSV text file."))]
+    first = text.splitlines()[0] if text.strip() else ""
+    # Excel in a Russian locale saves CSV with semicolons.
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        rows.append({k: _clean(v if isinstance(v, str) else "") for k, v in row.items() if k})
+        if len(rows) > MAX_ROWS:
+            return [], [str(_l("The file has more than %(n)d rows.", n=MAX_ROWS))]
+    if not rows:
+        return [], [str(_l("The file has no rows."))]
+    return rows, []
+
+
+def plan_import(data: bytes) -> ImportReport:
+    """Check every row against the database and the rest of the file; writes nothing."""
+    report = ImportReport()
+    rows, errors = read_rows(data)
+    report.errors.extend(errors)
+    if errors:
+        return report
+    unions = {u.code.lower(): u for u in db.session.scalars(select(SectoralUnion))}
+    regions = {r.code.upper(): r for r in db.session.scalars(select(Region))}
+    branches = {(b.union_id, b.name_ru): b for b in db.session.scalars(select(Branch))}
+    orgs = set(
+        db.session.execute(select(PrimaryOrganization.branch_id, PrimaryOrganization.name_ru))
+    )
+    new_branches: dict[tuple[int, str], tuple[int, str]] = {}  # key → (region id, kind)
+    seen_orgs: dict[tuple, int] = {}
+
+    for index, row in enumerate(rows, start=2):  # line 1 is the header
+        result = RowResult(index, row.get("branch_name_ru", ""), row.get("org_name_ru", ""))
+        report.rows.append(result)
+        for col in REQUIRED:
+            if not row.get(col):
+                result.errors.append(str(_l("Empty column %(col)s.", col=col)))
+        if result.errors:
+            continue
+        union = unions.get(row["union_code"].lower())
+        region = regions.get(row["region_code"].upper())
+        if union is None:
+            result.errors.append(str(_l("Unknown union code %(code)s.", code=row["union_code"])))
+        if region is None:
+            result.errors.append(
+                str(_l("Unknown region code %(code)s.", code=row["region_code"]))
+            )
+        try:
+            kind = BranchKind(row["branch_kind"].lower())
+        except ValueError:
+            result.errors.append(
+                str(_l("Branch kind must be oblast, city or local, not %(v)s.",
+                       v=row["branch_kind"]))
+            )
+            kind = None
+        bin_value = row.get("org_bin", "")
+        if bin_value and not re.fullmatch(r"\d{12}", bin_value):
+            result.errors.append(str(_l("The BIN must have 12 digits.")))
+        if len(row["branch_name_ru"]) > 300 or len(row.get("org_name_ru", "")) > 300:
+            result.errors.append(str(_l("A name is longer than 300 characters.")))
+        if result.errors or union is None or region is None or kind is None:
+            continue
+
+        key = (union.id, row["branch_name_ru"])
+        existing = branches.get(key)
+        if existing is not None:
+            if existing.region_id != region.id:
+                result.errors.append(
+                    str(_l("Branch %(name)s already exists in another region.",
+                           name=row["branch_name_ru"]))
+                )
+                continue
+            branch_ref = ("db", existing.id)
+        else:
+            planned = new_branches.get(key)
+            if planned is not None and planned != (region.id, kind):
+                result.errors.append(
+                    str(_l("Branch %(name)s appears with different regions or kinds.",
+                           name=row["branch_name_ru"]))
+                )
+                continue
+            if planned is None:
+                new_branches[key] = (region.id, kind)
+                result.outcome = "new_branch"
+            branch_ref = ("new", key)
+
+        org_name = row.get("org_name_ru", "")
+        if org_name:
+            org_key = (branch_ref, org_name)
+            if org_key in seen_orgs:
+                result.errors.append(
+                    str(_l("Organisation repeats line %(line)d.", line=seen_orgs[org_key]))
+                )
+                continue
+            seen_orgs[org_key] = index
+            if branch_ref[0] == "db" and (branch_ref[1], org_name) in orgs:
+                result.outcome = result.outcome or "exists"
+            else:
+                result.outcome = "new_org"
+        else:
+            result.outcome = result.outcome or "exists"
+
+    report.new_branches = len(new_branches)
+    report.new_organizations = sum(1 for r in report.rows if r.outcome == "new_org")
+    report._rows_data = rows  # type: ignore[attr-defined]
+    return report
+
+
+def apply_import(data: bytes, actor=None) -> ImportReport:
+    """Plan, and write only if the plan is clean. The caller commits."""
+    report = plan_import(data)
+    if not report.ok:
+        return report
+    unions = {u.code.lower(): u for u in db.session.scalars(select(SectoralUnion))}
+    regions = {r.code.upper(): r for r in db.session.scalars(select(Region))}
+    branches = {(b.union_id, b.name_ru): b for b in db.session.scalars(select(Branch))}
+    orgs = set(
+        db.session.execute(select(PrimaryOrganization.branch_id, PrimaryOrganization.name_ru))
+    )
+    for row in report._rows_data:  # type: ignore[attr-defined]
+        union = unions[row["union_code"].lower()]
+        key = (union.id, row["branch_name_ru"])
+        branch = branches.get(key)
+        if branch is None:
+            branch = Branch(
+                union_id=union.id,
+                region_id=regions[row["region_code"].upper()].id,
+                kind=BranchKind(row["branch_kind"].lower()),
+                name_ru=row["branch_name_ru"],
+                name_kk=row.get("branch_name_kk") or row["branch_name_ru"],
+            )
+            db.session.add(branch)
+            db.session.flush()
+            branches[key] = branch
+        org_name = row.get("org_name_ru", "")
+        if org_name and (branch.id, org_name) not in orgs:
+            db.session.add(
+                PrimaryOrganization(
+                    branch_id=branch.id,
+                    name_ru=org_name,
+                    name_kk=row.get("org_name_kk") or org_name,
+                    bin=row.get("org_bin") or None,
+                )
+            )
+            orgs.add((branch.id, org_name))
+    db.session.flush()
+    record(actor, "orgs.import", None, object_type="import",
+           branches=report.new_branches, organizations=report.new_organizations)
+    return report

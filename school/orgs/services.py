@@ -1,0 +1,220 @@
+"""Organisations: lookups for forms, editing with checks, and scoped listings."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from school.audit.services import record
+from school.errors import DomainError
+from school.extensions import db
+from school.i18n_fields import current_lang
+from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
+from school.permissions import visible_branch_ids
+
+BRANCH_KIND_LABELS = {
+    BranchKind.oblast: _l("Regional (oblast) branch"),
+    BranchKind.city: _l("City branch"),
+    BranchKind.local: _l("Local union"),
+}
+
+
+def name_column(model):
+    """The name column for sorting in the current language."""
+    return {"kk": model.name_kk, "en": func.coalesce(model.name_en, model.name_ru)}.get(
+        current_lang(), model.name_ru
+    )
+
+
+def regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.sort_order, Region.name_ru)))
+
+
+def unions() -> list[SectoralUnion]:
+    return list(db.session.scalars(select(SectoralUnion).order_by(name_column(SectoralUnion))))
+
+
+def branches_for(union_id: int | None, region_id: int | None) -> list[Branch]:
+    q = select(Branch).order_by(name_column(Branch))
+    if union_id:
+        q = q.where(Branch.union_id == union_id)
+    if region_id:
+        q = q.where(Branch.region_id == region_id)
+    return list(db.session.scalars(q))
+
+
+def organizations_for(branch_id: int | None, search: str = "", limit: int = 500):
+    if not branch_id:
+        return []
+    q = (
+        select(PrimaryOrganization)
+        .where(PrimaryOrganization.branch_id == branch_id)
+        .order_by(name_column(PrimaryOrganization))
+        .limit(limit)
+    )
+    if search:
+        q = q.where(_name_matches(PrimaryOrganization, search))
+    return list(db.session.scalars(q))
+
+
+def _name_matches(model, search: str):
+    pattern = f"%{escape_like(search.strip())}%"
+    cols = [model.name_ru, model.name_kk, model.name_en]
+    return or_(*[func.lower(c).like(func.lower(pattern), escape="\\") for c in cols])
+
+
+def escape_like(value: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", value)
+
+
+def fill_org_choices(form) -> None:
+    """Choices for the region → union → branch → organisation selects of a profile form.
+
+    Branch and organisation lists depend on what is chosen, so only those are loaded; the
+    page's script reloads them when a choice changes.
+    """
+    blank = [(None, _l("— choose —"))]
+    form.region_id.choices = blank + [(r.id, r.name) for r in regions()]
+    form.union_id.choices = blank + [(u.id, u.name) for u in unions()]
+    union_id, region_id = form.union_id.data, form.region_id.data
+    branch_list = branches_for(union_id, region_id) if union_id else []
+    form.branch_id.choices = blank + [(b.id, b.name) for b in branch_list]
+    form.primary_org_id.choices = blank + [
+        (o.id, o.name) for o in organizations_for(form.branch_id.data)
+    ]
+
+
+# --- listings -------------------------------------------------------------------------
+
+
+def branch_query(user, *, search: str = "", union_id=None, region_id=None):
+    q = select(Branch).order_by(Branch.union_id, name_column(Branch))
+    ids = visible_branch_ids(user)
+    if ids is not None:
+        q = q.where(Branch.id.in_(ids))
+    if union_id:
+        q = q.where(Branch.union_id == union_id)
+    if region_id:
+        q = q.where(Branch.region_id == region_id)
+    if search:
+        q = q.where(_name_matches(Branch, search))
+    return q
+
+
+def organization_query(user, *, search: str = "", branch_id=None):
+    q = select(PrimaryOrganization).order_by(name_column(PrimaryOrganization))
+    ids = visible_branch_ids(user)
+    if ids is not None:
+        q = q.where(PrimaryOrganization.branch_id.in_(ids))
+    if branch_id:
+        q = q.where(PrimaryOrganization.branch_id == branch_id)
+    if search:
+        q = q.where(_name_matches(PrimaryOrganization, search))
+    return q
+
+
+# --- editing ---------------------------------------------------------------------------
+
+
+def _names(data: dict, required=("name_ru", "name_kk")) -> dict:
+    out = {}
+    for key in ("name_ru", "name_kk", "name_en"):
+        value = " ".join(("".join(c for c in (data.get(key) or "") if c.isprintable())).split())
+        if key in required and not value:
+            raise DomainError("name_required", _l("Enter the name in Russian and in Kazakh."),
+                              field=key)
+        out[key] = value[:300] or None
+    return out
+
+
+def save_region(region: Region, data: dict, actor) -> Region:
+    for key, value in _names(data).items():
+        setattr(region, key, value)
+    db.session.flush()
+    record(actor, "region.edit", region)
+    return region
+
+
+def save_union(union: SectoralUnion | None, data: dict, actor) -> SectoralUnion:
+    code = (data.get("code") or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{1,31}", code):
+        raise DomainError("code_invalid",
+                          _l("The code must be 2–32 Latin letters, digits, dashes or underscores."),
+                          field="code")
+    clash = db.session.scalar(select(SectoralUnion.id).where(SectoralUnion.code == code))
+    if clash is not None and (union is None or clash != union.id):
+        raise DomainError("code_taken", _l("This code is already used."), field="code")
+    union = union or SectoralUnion()
+    union.code = code
+    for key, value in _names(data).items():
+        setattr(union, key, value)
+    db.session.add(union)
+    db.session.flush()
+    record(actor, "union.save", union)
+    return union
+
+
+def save_branch(branch: Branch | None, data: dict, actor) -> Branch:
+    names = _names(data)
+    union = db.session.get(SectoralUnion, data.get("union_id") or 0)
+    if union is None:
+        raise DomainError("union_invalid", _l("Choose a sectoral union from the list."),
+                          field="union_id")
+    region = db.session.get(Region, data.get("region_id") or 0)
+    if region is None:
+        raise DomainError("region_invalid", _l("Choose a region from the list."),
+                          field="region_id")
+    try:
+        kind = BranchKind(data.get("kind"))
+    except ValueError:
+        raise DomainError("kind_invalid", _l("Choose the kind of branch."), field="kind") from None
+    clash = db.session.scalar(
+        select(Branch.id).where(Branch.union_id == union.id, Branch.name_ru == names["name_ru"])
+    )
+    if clash is not None and (branch is None or clash != branch.id):
+        raise DomainError("branch_exists", _l("This union already has a branch with this name."),
+                          field="name_ru")
+    branch = branch or Branch()
+    branch.union_id, branch.region_id, branch.kind = union.id, region.id, kind
+    for key, value in names.items():
+        setattr(branch, key, value)
+    db.session.add(branch)
+    db.session.flush()
+    record(actor, "branch.save", branch)
+    return branch
+
+
+def save_organization(org: PrimaryOrganization | None, data: dict, actor) -> PrimaryOrganization:
+    names = _names(data, required=("name_ru",))
+    names["name_kk"] = names["name_kk"] or names["name_ru"]
+    branch = db.session.get(Branch, data.get("branch_id") or 0)
+    if branch is None:
+        raise DomainError("branch_invalid", _l("Choose a branch from the list."),
+                          field="branch_id")
+    ids = visible_branch_ids(actor)
+    if ids is not None and branch.id not in ids:
+        raise DomainError("branch_forbidden", _l("You can only manage your own branch."),
+                          field="branch_id", status=403)
+    bin_value = (data.get("bin") or "").strip() or None
+    if bin_value is not None and not re.fullmatch(r"\d{12}", bin_value):
+        raise DomainError("bin_invalid", _l("The BIN must have 12 digits."), field="bin")
+    clash = db.session.scalar(
+        select(PrimaryOrganization.id).where(
+            PrimaryOrganization.branch_id == branch.id,
+            PrimaryOrganization.name_ru == names["name_ru"],
+        )
+    )
+    if clash is not None and (org is None or clash != org.id):
+        raise DomainError("org_exists",
+                          _l("This branch already has an organisation with this name."),
+                          field="name_ru")
+    org = org or PrimaryOrganization()
+    org.branch_id, org.bin = branch.id, bin_value
+    for key, value in names.items():
+        setattr(org, key, value)
+    db.session.add(org)
+    db.session.flush()
+    record(actor, "organization.save", org)
+    return org

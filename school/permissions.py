@@ -1,0 +1,113 @@
+"""Who may reach what: every route declares a rule, and lists are scoped here.
+
+A view is decorated with `@allow(rule)`. `enforce()` runs before every request and
+denies any endpoint that did not declare a rule, so a forgotten decorator fails closed
+(and `tests/test_permissions.py` fails too). Object-level checks (this coordinator, that
+branch) use the scope helpers below so that the same answer is given everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import false
+
+if TYPE_CHECKING:
+    from school.accounts.models import User
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    check: Callable[[object], bool]
+    needs_login: bool = True
+
+    def allows(self, user) -> bool:
+        return self.check(user)
+
+
+PUBLIC = Rule("public", lambda u: True, needs_login=False)
+SIGNED_IN = Rule("signed_in", lambda u: u.is_authenticated)
+ADMIN = Rule("admin", lambda u: u.is_authenticated and u.has_role("admin"))
+STAFF = Rule(
+    "staff",
+    lambda u: u.is_authenticated and (u.has_role("admin") or u.has_role("coordinator")),
+)
+TEACHING = Rule(
+    "teaching",
+    lambda u: u.is_authenticated
+    and (u.has_role("admin") or u.has_role("coordinator") or u.has_role("instructor")),
+)
+
+# Endpoints served by Flask and extensions themselves (static files only).
+EXEMPT_ENDPOINTS = {"static", "bootstrap.static"}
+
+
+def allow(rule: Rule):
+    """Declare who may reach the decorated view."""
+
+    def decorate(view):
+        view.permission = rule
+        return view
+
+    return decorate
+
+
+def rule_for(endpoint: str | None) -> Rule | None:
+    if endpoint is None:
+        return None
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "permission", None)
+
+
+def enforce():
+    """before_request hook: unknown URLs 404 as usual; undeclared endpoints are refused."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in EXEMPT_ENDPOINTS:
+        return None
+    rule = rule_for(endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s declares no permission rule", endpoint)
+        abort(403)
+    if rule.allows(current_user):
+        return None
+    if rule.needs_login and not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+# --- scoping -----------------------------------------------------------------------
+
+
+def visible_branch_ids(user: User) -> set[int] | None:
+    """Branches whose people and records `user` may see: None means all (admins)."""
+    if user.has_role("admin"):
+        return None
+    from school.orgs.models import Branch
+    from school.extensions import db
+
+    ids: set[int] = set()
+    union_ids = [g.union_id for g in user.grants if g.role == "coordinator" and g.union_id]
+    ids.update(g.branch_id for g in user.grants if g.role == "coordinator" and g.branch_id)
+    if union_ids:
+        ids.update(
+            db.session.scalars(db.select(Branch.id).where(Branch.union_id.in_(union_ids)))
+        )
+    return ids
+
+
+def can_see_branch(user: User, branch_id: int | None) -> bool:
+    ids = visible_branch_ids(user)
+    return ids is None or (branch_id is not None and branch_id in ids)
+
+
+def scope_to_branches(query, column, user: User):
+    """Filter a select() to rows whose `column` (a branch id) the user may see."""
+    ids = visible_branch_ids(user)
+    if ids is None:
+        return query
+    return query.where(column.in_(ids)) if ids else query.where(false())
