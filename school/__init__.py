@@ -56,7 +56,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_models() -> None:
     # Import every feature's models so that relationships and migrations see them.
     from school.accounts import models as _accounts  # noqa: F401
+    from school.attendance import models as _attendance  # noqa: F401
     from school.audit import models as _audit  # noqa: F401
+    from school.catalog import models as _catalog  # noqa: F401
+    from school.certificates import models as _certificates  # noqa: F401
+    from school.enrollment import models as _enrollment  # noqa: F401
     from school.orgs import models as _orgs  # noqa: F401
 
 
@@ -99,10 +103,24 @@ def _init_login() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from school.accounts.views import bp as accounts_bp
+    from school.attendance.views import bp as attendance_bp
+    from school.catalog.views import bp as catalog_bp
+    from school.certificates.views import bp as certificates_bp
     from school.core.views import bp as core_bp
+    from school.enrollment.views import bp as enrollment_bp
     from school.orgs.views import bp as orgs_bp
+    from school.reports.views import bp as reports_bp
 
-    for bp in (core_bp, accounts_bp, orgs_bp):
+    for bp in (
+        core_bp,
+        accounts_bp,
+        orgs_bp,
+        catalog_bp,
+        enrollment_bp,
+        attendance_bp,
+        certificates_bp,
+        reports_bp,
+    ):
         app.register_blueprint(bp)
 
 

@@ -7,6 +7,7 @@ twice changes nothing. Names are modelled on the federation's own reports.
 from __future__ import annotations
 
 import csv
+import importlib
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,16 +49,26 @@ KYZMET_ORGS = [
     ("ППО управления образования {r_gen}", "{r_kk} білім басқармасының БКҰ"),
     ("ППО управления здравоохранения {r_gen}", "{r_kk} денсаулық сақтау басқармасының БКҰ"),
     ("ППО центра обслуживания населения {c_ru}", "{c_kk} халыққа қызмет көрсету орталығының БКҰ"),
-    ("ППО департамента государственных доходов {r_gen}",
-     "{r_kk} мемлекеттік кірістер департаментінің БКҰ"),
-    ("ППО филиала АО «Народный банк Казахстана» в {c_pr}",
-     "«Қазақстан Халық банкі» АҚ {c_kk} филиалының БКҰ"),
-    ("ППО детского центра социального обслуживания {c_ru}",
-     "{c_kk} балаларға әлеуметтік қызмет көрсету орталығының БКҰ"),
-    ("ППО КГУ «Детско-юношеская спортивная школа» {c_ru}",
-     "{c_kk} «Балалар мен жасөспірімдер спорт мектебі» КММ БКҰ"),
-    ("ППО управления занятости и социальных программ {r_gen}",
-     "{r_kk} жұмыспен қамту және әлеуметтік бағдарламалар басқармасының БКҰ"),
+    (
+        "ППО департамента государственных доходов {r_gen}",
+        "{r_kk} мемлекеттік кірістер департаментінің БКҰ",
+    ),
+    (
+        "ППО филиала АО «Народный банк Казахстана» в {c_pr}",
+        "«Қазақстан Халық банкі» АҚ {c_kk} филиалының БКҰ",
+    ),
+    (
+        "ППО детского центра социального обслуживания {c_ru}",
+        "{c_kk} балаларға әлеуметтік қызмет көрсету орталығының БКҰ",
+    ),
+    (
+        "ППО КГУ «Детско-юношеская спортивная школа» {c_ru}",
+        "{c_kk} «Балалар мен жасөспірімдер спорт мектебі» КММ БКҰ",
+    ),
+    (
+        "ППО управления занятости и социальных программ {r_gen}",
+        "{r_kk} жұмыспен қамту және әлеуметтік бағдарламалар басқармасының БКҰ",
+    ),
     ("ППО городского отдела культуры {c_ru}", "{c_kk} қалалық мәдениет бөлімінің БКҰ"),
 ]
 
@@ -130,7 +141,11 @@ def seed_orgs(regions: dict[str, Region]) -> None:
         if union is None:
             union = SectoralUnion(code=spec["code"])
             db.session.add(union)
-        union.name_ru, union.name_kk, union.name_en = spec["name_ru"], spec["name_kk"], spec["name_en"]
+        union.name_ru, union.name_kk, union.name_en = (
+            spec["name_ru"],
+            spec["name_kk"],
+            spec["name_en"],
+        )
         db.session.flush()
         templates = KYZMET_ORGS if spec["code"] == "kyzmet" else KAZPOST_ORGS
         for code, row in rows.items():
@@ -140,9 +155,13 @@ def seed_orgs(regions: dict[str, Region]) -> None:
             c_ru, c_kk = _centre(row)
             is_city = code in CITY_REGIONS
             if spec["code"] == "kyzmet":
-                name_ru = (f"{'Городской' if is_city else 'Областной'} филиал «Қызмет» "
-                           f"{'г. ' + row['name_ru'] if is_city else _genitive_region(row['name_ru'])}")
-                name_kk = f"«Қызмет» {row['name_kk']} {'қалалық' if is_city else 'облыстық'} филиалы"
+                name_ru = (
+                    f"{'Городской' if is_city else 'Областной'} филиал «Қызмет» "
+                    f"{'г. ' + row['name_ru'] if is_city else _genitive_region(row['name_ru'])}"
+                )
+                name_kk = (
+                    f"«Қызмет» {row['name_kk']} {'қалалық' if is_city else 'облыстық'} филиалы"
+                )
             else:
                 name_ru = f"Филиал профсоюза связи — {row['name_ru']}"
                 name_kk = f"Байланыс кәсіподағының филиалы — {row['name_kk']}"
@@ -156,19 +175,31 @@ def seed_orgs(regions: dict[str, Region]) -> None:
             branch.kind = BranchKind.city if is_city else BranchKind.oblast
             branch.name_kk = name_kk
             db.session.flush()
-            existing = set(db.session.scalars(
-                select(PrimaryOrganization.name_ru).where(PrimaryOrganization.branch_id == branch.id)
-            ))
+            existing = set(
+                db.session.scalars(
+                    select(PrimaryOrganization.name_ru).where(
+                        PrimaryOrganization.branch_id == branch.id
+                    )
+                )
+            )
             for t_ru, t_kk in templates:
-                org_ru = t_ru.format(c_ru=c_ru, c_kk=c_kk, r_gen=_genitive_region(row["name_ru"]),
-                                     r_kk=row["name_kk"], c_pr=_prepositional_city(c_ru))
+                org_ru = t_ru.format(
+                    c_ru=c_ru,
+                    c_kk=c_kk,
+                    r_gen=_genitive_region(row["name_ru"]),
+                    r_kk=row["name_kk"],
+                    c_pr=_prepositional_city(c_ru),
+                )
                 org_ru = org_ru.replace("кийского", "кого").replace("аский", "ский")
                 if org_ru in existing:
                     continue
-                db.session.add(PrimaryOrganization(
-                    branch_id=branch.id, name_ru=org_ru,
-                    name_kk=t_kk.format(c_kk=c_kk, r_kk=row["name_kk"]),
-                ))
+                db.session.add(
+                    PrimaryOrganization(
+                        branch_id=branch.id,
+                        name_ru=org_ru,
+                        name_kk=t_kk.format(c_kk=c_kk, r_kk=row["name_kk"]),
+                    )
+                )
     db.session.flush()
 
 
@@ -185,11 +216,16 @@ def seed_accounts() -> list[tuple[str, str]]:
             union = db.session.scalar(select(SectoralUnion).where(SectoralUnion.code == scope[0]))
             if scope[1]:
                 branch = db.session.scalar(
-                    select(Branch).join(Region).where(Branch.union_id == union.id,
-                                                      Region.code == scope[1])
+                    select(Branch)
+                    .join(Region)
+                    .where(Branch.union_id == union.id, Region.code == scope[1])
                 )
         if branch is not None:
-            user.branch_id, user.union_id, user.region_id = branch.id, branch.union_id, branch.region_id
+            user.branch_id, user.union_id, user.region_id = (
+                branch.id,
+                branch.union_id,
+                branch.region_id,
+            )
             if user.primary_org_id is None:
                 user.primary_org_id = db.session.scalar(
                     select(PrimaryOrganization.id)
@@ -201,8 +237,13 @@ def seed_accounts() -> list[tuple[str, str]]:
             user.position = "Председатель ППО"
         wanted = {(role, None, None)}
         if role is Role.coordinator:
-            wanted = {(role, union.id if branch is None else None,
-                       branch.id if branch is not None else None)}
+            wanted = {
+                (
+                    role,
+                    union.id if branch is None else None,
+                    branch.id if branch is not None else None,
+                )
+            }
         wanted.add((Role.trainee, None, None))
         have = {(g.role, g.union_id, g.branch_id) for g in user.grants}
         for r, u, b in sorted(wanted - have, key=str):
@@ -217,8 +258,20 @@ def seed_people(count: int = 120) -> None:
     rng = random.Random(2026)
     if db.session.scalar(select(User.id).where(User.email.like("person%@demo.kz")).limit(1)):
         return
-    surnames = ["Ахметов", "Серикбаев", "Нурланов", "Иванов", "Касымов", "Жаксылыков",
-                "Оразбаев", "Петров", "Тулегенов", "Байжанов", "Сагинтаев", "Ким"]
+    surnames = [
+        "Ахметов",
+        "Серикбаев",
+        "Нурланов",
+        "Иванов",
+        "Касымов",
+        "Жаксылыков",
+        "Оразбаев",
+        "Петров",
+        "Тулегенов",
+        "Байжанов",
+        "Сагинтаев",
+        "Ким",
+    ]
     names = ["Асхат", "Ерлан", "Данияр", "Сергей", "Бауыржан", "Нурлан", "Айдос", "Руслан"]
     f_names = ["Айгерим", "Жанар", "Гульнара", "Елена", "Сауле", "Динара", "Асель", "Мадина"]
     orgs = list(db.session.scalars(select(PrimaryOrganization).order_by(PrimaryOrganization.id)))
@@ -249,12 +302,27 @@ def seed_people(count: int = 120) -> None:
     db.session.flush()
 
 
+# Each feature may add demo activity in school/<feature>/demo.py: `seed(rng) -> list[str]`,
+# run in this order (events before enrolments before attendance before certificates).
+FEATURE_SEEDS = ("catalog", "enrollment", "attendance", "certificates", "reports")
+
+
 def seed() -> Iterator[str]:
     regions = seed_regions()
     seed_orgs(regions)
     accounts = seed_accounts()
     seed_people()
     db.session.commit()
+    notes: list[str] = []
+    for feature in FEATURE_SEEDS:
+        try:
+            module = importlib.import_module(f"school.{feature}.demo")
+        except ModuleNotFoundError as e:
+            if e.name != f"school.{feature}.demo":
+                raise
+            continue
+        notes.extend(module.seed(random.Random(f"demo-{feature}")))
+        db.session.commit()
     counts = {
         "regions": db.session.query(Region).count(),
         "unions": db.session.query(SectoralUnion).count(),
@@ -266,3 +334,4 @@ def seed() -> Iterator[str]:
     yield f"Demo logins (password for all: {DEMO_PASSWORD}):"
     for email, role in accounts:
         yield f"  {role:12} {email}"
+    yield from notes

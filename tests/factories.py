@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from school.accounts.models import Category, Role, RoleGrant, User
+from school.catalog.models import (
+    ApprovalMode,
+    Event,
+    EventFormat,
+    EventKind,
+    EventQuota,
+    EventSession,
+    EventStatus,
+    Program,
+    ProgramAudience,
+)
+from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.demo import seed_regions
 from school.extensions import db
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
@@ -124,3 +138,93 @@ def login(client):
         return client
 
     return do
+
+
+# --- catalogue and enrolment ----------------------------------------------------------
+
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+def local_dt(day: date, hhmm: str = "09:00") -> datetime:
+    """An aware instant for a wall-clock time in Kazakhstan (UTC+5)."""
+    hour, minute = map(int, hhmm.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=ALMATY)
+
+
+@pytest.fixture
+def make_program(app):
+    def make(**kw) -> Program:
+        n = next(_seq)
+        audience = kw.pop("audience", ())
+        program = Program(
+            code=kw.pop("code", f"P{n}"),
+            title_ru=kw.pop("title_ru", f"Программа {n}"),
+            title_kk=kw.pop("title_kk", f"Бағдарлама {n}"),
+            academic_hours=kw.pop("academic_hours", 24),
+            completion_threshold=kw.pop("completion_threshold", 80),
+            **kw,
+        )
+        program.audience_rows = [ProgramAudience(category=Category(c)) for c in audience]
+        db.session.add(program)
+        db.session.commit()
+        return program
+
+    return make
+
+
+@pytest.fixture
+def make_event(app, regions, make_program):
+    def make(program: Program | None = None, *, sessions: int = 3, starts_on: date | None = None,
+             region_code: str | None = "KZ-79", instructors=(), quotas=None, **kw) -> Event:
+        """A published event with one session a day from 09:00 to 17:00, starting in 30 days,
+        enrolment open from now until the day before."""
+        start = starts_on or (datetime.now(UTC).date() + timedelta(days=30))
+        event = Event(
+            program_id=(program or make_program()).id,
+            kind=kw.pop("kind", EventKind.seminar),
+            format=kw.pop("format", EventFormat.in_person),
+            region_id=regions[region_code].id if region_code else None,
+            venue=kw.pop("venue", "ул. Тауке хана, 1"),
+            starts_on=start,
+            ends_on=kw.pop("ends_on", start + timedelta(days=max(sessions, 1) - 1)),
+            capacity=kw.pop("capacity", 30),
+            enrol_opens_at=kw.pop("enrol_opens_at", datetime.now(UTC) - timedelta(days=1)),
+            enrol_closes_at=kw.pop("enrol_closes_at", local_dt(start, "00:00")),
+            status=kw.pop("status", EventStatus.published),
+            approval_mode=kw.pop("approval_mode", ApprovalMode.open),
+            **kw,
+        )
+        for i in range(sessions):
+            day = start + timedelta(days=i)
+            event.sessions.append(EventSession(
+                starts_at=local_dt(day, "09:00"), ends_at=local_dt(day, "17:00"),
+                topic_ru=f"Тема {i + 1}", topic_kk=f"Тақырып {i + 1}", academic_hours=8,
+            ))
+        event.instructors = list(instructors)
+        for branch, seats in (quotas or {}).items():
+            event.quotas.append(EventQuota(branch_id=branch.id, seats=seats))
+        db.session.add(event)
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def make_enrollment(app):
+    def make(event: Event, user: User, status: str = "confirmed", **kw) -> Enrollment:
+        """An enrolment row with the person's snapshot, written directly (no rules)."""
+        now = datetime.now(UTC)
+        enrollment = Enrollment(
+            event_id=event.id, user_id=user.id, status=EnrollmentStatus(status),
+            region_id=user.region_id, union_id=user.union_id, branch_id=user.branch_id,
+            primary_org_id=user.primary_org_id, category=user.category,
+            confirmed_at=now if status in ("confirmed", "completed", "not_completed") else None,
+            waitlisted_at=now if status == "waitlisted" else None,
+            **kw,
+        )
+        db.session.add(enrollment)
+        db.session.commit()
+        return enrollment
+
+    return make

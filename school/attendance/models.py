@@ -1,0 +1,74 @@
+"""Attendance marks, one per enrolment and session, and the history of their changes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.extensions import db
+
+
+class AttendanceStatus(enum.StrEnum):
+    present = "present"
+    late = "late"
+    excused = "excused"
+    absent = "absent"
+
+    @property
+    def label(self) -> str:
+        return str(ATTENDANCE_STATUS_LABELS[self])
+
+    @property
+    def attended(self) -> bool:
+        # Excused is a reason for absence, not attendance.
+        return self in (AttendanceStatus.present, AttendanceStatus.late)
+
+
+ATTENDANCE_STATUS_LABELS = {
+    AttendanceStatus.present: _l("Present"),
+    AttendanceStatus.late: _l("Late"),
+    AttendanceStatus.excused: _l("Excused"),
+    AttendanceStatus.absent: _l("Absent"),
+}
+
+
+class AttendanceMark(db.Model):
+    __tablename__ = "attendance_mark"
+    __table_args__ = (UniqueConstraint("enrollment_id", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("event_session.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[AttendanceStatus] = mapped_column(
+        str_enum(AttendanceStatus, "attendance_status")
+    )
+    remark: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(16), default="sheet")  # sheet | checkin
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AttendanceChange(db.Model):
+    """Every change of a mark: who, when, before, after (and why, after completion)."""
+
+    __tablename__ = "attendance_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollment.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("event_session.id", ondelete="CASCADE"))
+    before: Mapped[str | None] = mapped_column(String(16))
+    after: Mapped[str | None] = mapped_column(String(16))
+    remark_before: Mapped[str | None] = mapped_column(String(300))
+    remark_after: Mapped[str | None] = mapped_column(String(300))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,311 @@
+"""Programmes, events, their sessions, instructors and per-branch seat quotas."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from school.accounts.models import Category
+from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.extensions import db
+from school.i18n_fields import localized
+
+if TYPE_CHECKING:
+    from school.accounts.models import User
+    from school.orgs.models import Branch, Region, SectoralUnion
+
+
+class EventKind(enum.StrEnum):
+    seminar = "seminar"
+    online_course = "online_course"
+    training = "training"
+    round_table = "round_table"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_KIND_LABELS[self])
+
+
+EVENT_KIND_LABELS = {
+    EventKind.seminar: _l("Seminar"),
+    EventKind.online_course: _l("Online course"),
+    EventKind.training: _l("Training"),
+    EventKind.round_table: _l("Round table"),
+}
+
+
+class EventFormat(enum.StrEnum):
+    in_person = "in_person"
+    online = "online"
+    hybrid = "hybrid"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_FORMAT_LABELS[self])
+
+
+EVENT_FORMAT_LABELS = {
+    EventFormat.in_person: _l("In person"),
+    EventFormat.online: _l("Online"),
+    EventFormat.hybrid: _l("Hybrid"),
+}
+
+
+class EventStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+    completed = "completed"
+    cancelled = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_STATUS_LABELS[self])
+
+
+EVENT_STATUS_LABELS = {
+    EventStatus.draft: _l("Draft"),
+    EventStatus.published: _l("Published"),
+    EventStatus.completed: _l("Completed"),
+    EventStatus.cancelled: _l("Cancelled"),
+}
+
+
+class ApprovalMode(enum.StrEnum):
+    open = "open"  # first come, first served
+    branch = "branch"  # the participant's branch coordinator approves
+    centre = "centre"  # the training centre approves
+
+    @property
+    def label(self) -> str:
+        return str(APPROVAL_MODE_LABELS[self])
+
+
+APPROVAL_MODE_LABELS = {
+    ApprovalMode.open: _l("Open enrolment"),
+    ApprovalMode.branch: _l("Approval by the branch coordinator"),
+    ApprovalMode.centre: _l("Approval by the training centre"),
+}
+
+
+event_instructor = Table(
+    "event_instructor",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id"), primary_key=True, index=True),
+)
+
+
+class ProgramAudience(db.Model):
+    """One participant category a programme is meant for; none at all means everyone."""
+
+    __tablename__ = "program_audience"
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[Category] = mapped_column(str_enum(Category, "category"), primary_key=True)
+
+
+class Program(db.Model):
+    __tablename__ = "program"
+    __table_args__ = (
+        CheckConstraint("academic_hours >= 1", name="hours_positive"),
+        CheckConstraint(
+            "completion_threshold >= 1 AND completion_threshold <= 100", name="threshold_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    title_ru: Mapped[str] = mapped_column(String(300))
+    title_kk: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    description_ru: Mapped[str | None] = mapped_column(Text)
+    description_kk: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    academic_hours: Mapped[int]
+    # Share of sessions attended (present or late) needed to complete, in percent.
+    completion_threshold: Mapped[int] = mapped_column(default=80)
+    certificate_title_ru: Mapped[str | None] = mapped_column(String(300))
+    certificate_title_kk: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    audience_rows: Mapped[list[ProgramAudience]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    signatories: Mapped[list[ProgramSignatory]] = relationship(
+        cascade="all, delete-orphan", order_by="ProgramSignatory.position", lazy="selectin"
+    )
+    events: Mapped[list[Event]] = relationship(back_populates="program")
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+    @property
+    def audience(self) -> set[Category]:
+        return {row.category for row in self.audience_rows}
+
+    def is_for(self, category: Category | None) -> bool:
+        audience = self.audience
+        return not audience or (category is not None and category in audience)
+
+
+class ProgramSignatory(db.Model):
+    """A person who signs the programme's certificates, in print order."""
+
+    __tablename__ = "program_signatory"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_kk: Mapped[str] = mapped_column(String(200))
+    title_ru: Mapped[str] = mapped_column(String(300))  # e.g. «Директор Учебного центра ФПРК»
+    title_kk: Mapped[str] = mapped_column(String(300))
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        CheckConstraint(
+            "organizer_union_id IS NULL OR organizer_branch_id IS NULL", name="one_organizer"
+        ),
+        Index("ix_event_status_starts_on", "status", "starts_on"),
+        Index("ix_event_ends_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, "event_kind"))
+    format: Mapped[EventFormat] = mapped_column(str_enum(EventFormat, "event_format"))
+    title_ru: Mapped[str | None] = mapped_column(String(300))  # own title; else the programme's
+    title_kk: Mapped[str | None] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    # Organiser: the federation's training centre when both are empty.
+    organizer_union_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sectoral_union.id"), index=True
+    )
+    organizer_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("region.id"), index=True
+    )  # None: national
+    city_ru: Mapped[str | None] = mapped_column(String(120))
+    city_kk: Mapped[str | None] = mapped_column(String(120))
+    venue: Mapped[str | None] = mapped_column(String(500))
+    online_link: Mapped[str | None] = mapped_column(String(500))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    capacity: Mapped[int]
+    enrol_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enrol_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_mode: Mapped[ApprovalMode] = mapped_column(
+        str_enum(ApprovalMode, "approval_mode"), default=ApprovalMode.open
+    )
+    status: Mapped[EventStatus] = mapped_column(
+        str_enum(EventStatus, "event_status"), default=EventStatus.draft
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+    program: Mapped[Program] = relationship(back_populates="events")
+    region: Mapped[Region | None] = relationship()
+    organizer_union: Mapped[SectoralUnion | None] = relationship()
+    organizer_branch: Mapped[Branch | None] = relationship()
+    sessions: Mapped[list[EventSession]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventSession.starts_at"
+    )
+    instructors: Mapped[list[User]] = relationship(secondary=event_instructor)
+    quotas: Mapped[list[EventQuota]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title") or self.program.title
+
+    @property
+    def city(self) -> str:
+        return localized(self, "city")
+
+    @property
+    def is_online(self) -> bool:
+        return self.format is EventFormat.online
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is EventStatus.published
+
+
+class EventSession(db.Model):
+    """One day or one sitting of an event."""
+
+    __tablename__ = "event_session"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="times_ordered"),
+        Index("ix_event_session_event_starts", "event_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    topic_ru: Mapped[str | None] = mapped_column(String(300))
+    topic_kk: Mapped[str | None] = mapped_column(String(300))
+    topic_en: Mapped[str | None] = mapped_column(String(300))
+    academic_hours: Mapped[int] = mapped_column(default=0)
+    # Self check-in (online sessions): a short code shown by the instructor.
+    checkin_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    checkin_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+
+    @property
+    def topic(self) -> str:
+        return localized(self, "topic")
+
+
+class EventQuota(db.Model):
+    """At most `seats` confirmed participants from one branch."""
+
+    __tablename__ = "event_quota"
+    __table_args__ = (
+        UniqueConstraint("event_id", "branch_id"),
+        CheckConstraint("seats >= 0", name="seats_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
+    seats: Mapped[int]
+
+    event: Mapped[Event] = relationship(back_populates="quotas")
+    branch: Mapped[Branch] = relationship()

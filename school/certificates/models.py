@@ -1,0 +1,62 @@
+"""Issued certificates (immutable documents) and the registry counters behind their numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from school.dbtypes import UTCDateTime, utcnow
+from school.extensions import db
+
+if TYPE_CHECKING:
+    from school.enrollment.models import Enrollment
+
+
+class RegistryCounter(db.Model):
+    """The last number used in one registry (e.g. certificates) in one year.
+
+    Issuing locks this row, so numbers are sequential without gaps or duplicates even
+    when many are issued at once; the unique number on Certificate is the backstop.
+    """
+
+    __tablename__ = "registry_counter"
+    __table_args__ = (UniqueConstraint("name", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))  # e.g. "certificate"
+    year: Mapped[int]
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificate"
+    __table_args__ = (
+        # One valid certificate per enrolment; revoked ones stay as history.
+        Index(
+            "uq_certificate_valid_enrollment",
+            "enrollment_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # <PREFIX>-<YYYY>-<NNNNNN>
+    verification_code: Mapped[str] = mapped_column(String(32), unique=True)
+    holder_name: Mapped[str] = mapped_column(String(200))  # as printed
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(String(500))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+
+    enrollment: Mapped[Enrollment] = relationship()
+    replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id])

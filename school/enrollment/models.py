@@ -1,0 +1,116 @@
+"""Enrolments: one person in one event, with the person's organisation as it was then."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, Numeric, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from school.accounts.models import Category
+from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.extensions import db
+
+if TYPE_CHECKING:
+    from school.accounts.models import User
+    from school.catalog.models import Event
+    from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
+
+
+class EnrollmentStatus(enum.StrEnum):
+    pending = "pending"  # waits for approval
+    confirmed = "confirmed"  # holds a seat
+    waitlisted = "waitlisted"  # in the queue for a seat
+    cancelled = "cancelled"
+    rejected = "rejected"
+    completed = "completed"  # attended enough: gets a certificate
+    not_completed = "not_completed"  # attended, but below the programme's threshold
+
+    @property
+    def label(self) -> str:
+        return str(ENROLLMENT_STATUS_LABELS[self])
+
+    @property
+    def is_active(self) -> bool:
+        return self in ACTIVE_STATUSES
+
+
+ENROLLMENT_STATUS_LABELS = {
+    EnrollmentStatus.pending: _l("Awaiting approval"),
+    EnrollmentStatus.confirmed: _l("Confirmed"),
+    EnrollmentStatus.waitlisted: _l("On the waiting list"),
+    EnrollmentStatus.cancelled: _l("Cancelled"),
+    EnrollmentStatus.rejected: _l("Rejected"),
+    EnrollmentStatus.completed: _l("Completed"),
+    EnrollmentStatus.not_completed: _l("Not completed"),
+}
+
+# Statuses that still count as "enrolled": at most one such row per person and event.
+ACTIVE_STATUSES = frozenset(
+    {
+        EnrollmentStatus.pending,
+        EnrollmentStatus.confirmed,
+        EnrollmentStatus.waitlisted,
+        EnrollmentStatus.completed,
+        EnrollmentStatus.not_completed,
+    }
+)
+_ACTIVE_SQL = "status IN ('pending', 'confirmed', 'waitlisted', 'completed', 'not_completed')"
+
+
+class Enrollment(db.Model):
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        Index(
+            "uq_enrollment_active",
+            "event_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+        Index("ix_enrollment_event_status", "event_id", "status"),
+        Index("ix_enrollment_user_status", "user_id", "status"),
+        # Yearly reports group completed enrolments by their snapshot.
+        Index("ix_enrollment_status_region", "status", "region_id", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        str_enum(EnrollmentStatus, "enrollment_status")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Queue order: first come, first served (ties broken by id).
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str | None] = mapped_column(String(500))  # rejection or cancellation
+    nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended_sessions: Mapped[int | None]
+    attended_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The person's organisation and category when they enrolled: reports count these,
+    # so a person who moves keeps last year's numbers where they were.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    union_id: Mapped[int | None] = mapped_column(ForeignKey("sectoral_union.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    primary_org_id: Mapped[int | None] = mapped_column(ForeignKey("primary_organization.id"))
+    category: Mapped[Category | None] = mapped_column(str_enum(Category, "category"))
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    region: Mapped[Region | None] = relationship()
+    union: Mapped[SectoralUnion | None] = relationship()
+    branch: Mapped[Branch | None] = relationship()
+    primary_org: Mapped[PrimaryOrganization | None] = relationship()

@@ -1,0 +1,7 @@
+"""Pages of the reports feature."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)
