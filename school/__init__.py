@@ -163,6 +163,13 @@ def _register_hooks(app: Flask) -> None:
             headers.setdefault("Cache-Control", "private, no-store")
         return response
 
+    from school.timeutil import to_local
+
+    @app.template_filter("local")
+    def _local(instant, fmt: str = "%d.%m.%Y %H:%M"):
+        """An instant as wall-clock time in Kazakhstan."""
+        return to_local(instant).strftime(fmt) if instant else ""
+
     @app.context_processor
     def _template_globals():
         from flask_babel import get_locale
