@@ -309,3 +309,16 @@ class EventQuota(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="quotas")
     branch: Mapped[Branch] = relationship()
+
+
+class CalendarToken(db.Model):
+    """The secret in one person's calendar feed URL; regenerating it revokes the old URL."""
+
+    __tablename__ = "calendar_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
