@@ -16,19 +16,24 @@ def register(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--password", required=True)
-    @click.option("--role", required=True,
-                  type=click.Choice(["admin", "coordinator", "instructor", "trainee"]))
+    @click.option(
+        "--role",
+        required=True,
+        type=click.Choice(["admin", "coordinator", "instructor", "trainee"]),
+    )
     @click.option("--name", "full_name", default=None)
     @click.option("--branch-id", type=int, default=None)
-    @click.option("--union-id", type=int, default=None,
-                  help="For a coordinator of a whole sectoral union.")
+    @click.option(
+        "--union-id", type=int, default=None, help="For a coordinator of a whole sectoral union."
+    )
     def create_user(email, password, role, full_name, branch_id, union_id):
         """Create an account with a role and print its id."""
         from school.accounts.services import create_user as create
 
         try:
-            user = create(email, password, role, full_name=full_name, branch_id=branch_id,
-                          union_id=union_id)
+            user = create(
+                email, password, role, full_name=full_name, branch_id=branch_id, union_id=union_id
+            )
         except DomainError as e:
             db.session.rollback()
             click.echo(f"error: {e.message}", err=True)
@@ -60,13 +65,26 @@ def register(app: Flask) -> None:
         else:
             db.session.commit()
         verb = "would import" if dry_run else "imported"
-        click.echo(f"{verb}: {report.new_branches} branches, "
-                   f"{report.new_organizations} organisations, {len(report.rows)} rows checked")
+        click.echo(
+            f"{verb}: {report.new_branches} branches, "
+            f"{report.new_organizations} organisations, {len(report.rows)} rows checked"
+        )
 
     @app.cli.command("seed-demo")
-    def seed_demo():
+    @click.option(
+        "--scale",
+        type=float,
+        default=None,
+        help="Also add a decade of history at this scale (1 = 100k people, 1M enrolments).",
+    )
+    def seed_demo(scale):
         """Reference data, demo accounts and demo events (idempotent)."""
         from school.demo import seed
 
         for line in seed():
             click.echo(line)
+        if scale:
+            from school.bigdata import generate
+
+            for line in generate(scale):
+                click.echo(line)
