@@ -1,0 +1,411 @@
+"""Demo programmes and a year of events around today (half past, half upcoming).
+
+Programmes are looked up by code and kept up to date; events are made once (a second run
+finds the demo programmes' events and leaves them alone). Past events stay `published`:
+the attendance feature completes them with their marks.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from school.accounts.models import Category, Role, RoleGrant, User
+from school.catalog.models import (
+    ApprovalMode,
+    Event,
+    EventFormat,
+    EventKind,
+    EventSession,
+    EventStatus,
+    Program,
+    ProgramAudience,
+    ProgramSignatory,
+)
+from school.demo import DEMO_PASSWORD
+from school.extensions import db
+from school.orgs.models import Branch, Region, SectoralUnion
+from school.timeutil import local_datetime, local_today, now
+
+REGIONS_CSV = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
+
+SIGNATORIES = [
+    ("Бекмағанбетов Ерболат Серікұлы", "Бекмағанбетов Ерболат Серікұлы",
+     "Директор Учебного центра ФПРК", "ҚРКФ Оқу орталығының директоры"),
+    ("Нұрланова Сәуле Қайратқызы", "Нұрланова Сәуле Қайратқызы",
+     "Заведующий отделом организационной работы ФПРК",
+     "ҚРКФ ұйымдастыру жұмысы бөлімінің меңгерушісі"),
+]
+
+
+@dataclass(frozen=True)
+class ProgramSpec:
+    code: str
+    title_ru: str
+    title_kk: str
+    title_en: str
+    description_ru: str
+    description_kk: str
+    hours: int
+    audience: tuple[Category, ...]
+    certificate_ru: str
+    certificate_kk: str
+    kind: EventKind
+    formats: tuple[EventFormat, ...]
+    days: int  # sessions: one a day, except the online course (see _session_days)
+    start: time
+    end: time
+    hours_a_session: int
+    capacity: tuple[int, ...]
+    approval: ApprovalMode
+    topics: tuple[tuple[str, str], ...]
+
+
+PROGRAMS = [
+    ProgramSpec(
+        "SPL", "Школа профсоюзного лидера", "Кәсіподақ көшбасшысы мектебі",
+        "School of the Trade Union Leader",
+        "Базовый курс для председателей первичных профсоюзных организаций и их заместителей: "
+        "устав и организационная работа, трудовое законодательство, коллективный договор, "
+        "социальное партнёрство, информационная работа в коллективе.",
+        "Бастауыш кәсіподақ ұйымдарының төрағалары мен олардың орынбасарларына арналған "
+        "негізгі курс: жарғы және ұйымдастыру жұмысы, еңбек заңнамасы, ұжымдық шарт, "
+        "әлеуметтік әріптестік, ұжымдағы ақпараттық жұмыс.",
+        24, (Category.chair, Category.deputy_chair),
+        "Удостоверение об окончании Школы профсоюзного лидера",
+        "Кәсіподақ көшбасшысы мектебін бітіргені туралы куәлік",
+        EventKind.seminar, (EventFormat.in_person,), 3, time(9), time(17), 8,
+        (25, 30, 35, 40), ApprovalMode.branch,
+        (("Устав профсоюза и организационная работа ППО",
+          "Кәсіподақ жарғысы және БКҰ-ның ұйымдастыру жұмысы"),
+         ("Трудовое законодательство и защита прав работников",
+          "Еңбек заңнамасы және қызметкерлердің құқықтарын қорғау"),
+         ("Коллективный договор и социальное партнёрство",
+          "Ұжымдық шарт және әлеуметтік әріптестік")),
+    ),
+    ProgramSpec(
+        "SK-159",
+        "Онлайн-курс для членов согласительных комиссий: индивидуальные трудовые споры "
+        "(ст. 159 Трудового кодекса РК)",
+        "Келісу комиссияларының мүшелеріне арналған онлайн-курс: жеке еңбек даулары "
+        "(ҚР Еңбек кодексінің 159-бабы)",
+        "Online course for conciliation commission members: individual labour disputes "
+        "(Labour Code art. 159)",
+        "Порядок работы постоянно действующей согласительной комиссии на паритетной основе: "
+        "приём заявления, рассмотрение спора в течение 15 рабочих дней, оформление решения, "
+        "типичные ошибки и судебная практика.",
+        "Паритеттік негіздегі тұрақты келісу комиссиясының жұмыс тәртібі: өтінішті қабылдау, "
+        "дауды 15 жұмыс күні ішінде қарау, шешімді ресімдеу, жиі кездесетін қателер және сот "
+        "тәжірибесі.",
+        16, (Category.conciliation_commission,),
+        "Сертификат о прохождении онлайн-курса для членов согласительных комиссий",
+        "Келісу комиссиялары мүшелеріне арналған онлайн-курстан өткені туралы сертификат",
+        EventKind.online_course, (EventFormat.online,), 4, time(15), time(18), 4,
+        (100, 120, 150), ApprovalMode.open,
+        (("Согласительная комиссия: состав, полномочия, сроки",
+          "Келісу комиссиясы: құрамы, өкілеттіктері, мерзімдері"),
+         ("Рассмотрение заявления работника", "Қызметкердің өтінішін қарау"),
+         ("Решение комиссии и его исполнение", "Комиссия шешімі және оны орындау"),
+         ("Разбор споров из практики", "Тәжірибедегі дауларды талдау")),
+    ),
+    ProgramSpec(
+        "KD", "Коллективно-договорное регулирование и социальное партнёрство",
+        "Ұжымдық-шарттық реттеу және әлеуметтік әріптестік",
+        "Collective bargaining and social partnership",
+        "Подготовка к коллективным переговорам, разработка проекта коллективного договора, "
+        "контроль исполнения; Генеральное, отраслевые и региональные соглашения.",
+        "Ұжымдық келіссөздерге дайындық, ұжымдық шарт жобасын әзірлеу, орындалуын бақылау; "
+        "Бас, салалық және өңірлік келісімдер.",
+        16, (Category.chair, Category.deputy_chair, Category.committee_member),
+        "Сертификат семинара по коллективно-договорному регулированию",
+        "Ұжымдық-шарттық реттеу жөніндегі семинардың сертификаты",
+        EventKind.seminar, (EventFormat.in_person, EventFormat.hybrid), 2, time(10), time(17), 8,
+        (30, 40, 50), ApprovalMode.centre,
+        (("Коллективные переговоры: подготовка и ведение",
+          "Ұжымдық келіссөздер: дайындық және жүргізу"),
+         ("Контроль исполнения коллективного договора",
+          "Ұжымдық шарттың орындалуын бақылау")),
+    ),
+    ProgramSpec(
+        "OT", "Охрана труда: общественный контроль профсоюза",
+        "Еңбекті қорғау: кәсіподақтың қоғамдық бақылауы",
+        "Occupational safety: the union's public oversight",
+        "Права и обязанности общественного инспектора по охране труда, расследование "
+        "несчастных случаев, средства индивидуальной защиты, производственный совет.",
+        "Еңбекті қорғау жөніндегі қоғамдық инспектордың құқықтары мен міндеттері, жазатайым "
+        "оқиғаларды тергеу, жеке қорғану құралдары, өндірістік кеңес.",
+        16, (Category.committee_member, Category.activist, Category.chair),
+        "Сертификат тренинга «Охрана труда: общественный контроль профсоюза»",
+        "«Еңбекті қорғау: кәсіподақтың қоғамдық бақылауы» тренингінің сертификаты",
+        EventKind.training, (EventFormat.in_person,), 2, time(9, 30), time(17), 8,
+        (20, 25, 30), ApprovalMode.branch,
+        (("Общественный инспектор по охране труда", "Еңбекті қорғау жөніндегі қоғамдық инспектор"),
+         ("Несчастные случаи на производстве: расследование и учёт",
+          "Өндірістегі жазатайым оқиғалар: тергеу және есепке алу")),
+    ),
+    ProgramSpec(
+        "YOUTH", "Тренинг для молодёжных лидеров профсоюзов",
+        "Кәсіподақ жастар көшбасшыларына арналған тренинг",
+        "Training for young union leaders",
+        "Мотивация профсоюзного членства, работа в социальных сетях, командообразование, "
+        "публичные выступления и проектная работа молодёжных советов.",
+        "Кәсіподақ мүшелігіне ынталандыру, әлеуметтік желілердегі жұмыс, команда құру, "
+        "көпшілік алдында сөйлеу және жастар кеңестерінің жобалық жұмысы.",
+        12, (Category.youth_council, Category.activist),
+        "Сертификат тренинга для молодёжных лидеров", "Жастар көшбасшыларына арналған тренинг "
+        "сертификаты",
+        EventKind.training, (EventFormat.in_person, EventFormat.hybrid), 2, time(10), time(16), 6,
+        (20, 24, 30), ApprovalMode.open,
+        (("Лидерство и командная работа", "Көшбасшылық және командалық жұмыс"),
+         ("Профсоюз в социальных сетях", "Кәсіподақ әлеуметтік желілерде")),
+    ),
+    ProgramSpec(
+        "AUDIT", "Ревизионная комиссия: контроль финансовой деятельности профсоюзной организации",
+        "Тексеру комиссиясы: кәсіподақ ұйымының қаржы қызметін бақылау",
+        "Audit commission: oversight of a union organisation's finances",
+        "Порядок проведения ревизий, учёт членских взносов, смета профсоюзного бюджета, "
+        "отчёт ревизионной комиссии на конференции.",
+        "Тексеру жүргізу тәртібі, мүшелік жарналарды есепке алу, кәсіподақ бюджетінің сметасы, "
+        "тексеру комиссиясының конференциядағы есебі.",
+        12, (Category.audit_commission, Category.treasurer),
+        "Сертификат семинара для членов ревизионных комиссий",
+        "Тексеру комиссияларының мүшелеріне арналған семинардың сертификаты",
+        EventKind.seminar, (EventFormat.online, EventFormat.in_person), 2, time(10), time(16), 6,
+        (40, 60), ApprovalMode.branch,
+        (("Ревизия: план, акт, рекомендации", "Тексеру: жоспар, акт, ұсыныстар"),
+         ("Членские взносы и смета", "Мүшелік жарналар және смета")),
+    ),
+    ProgramSpec(
+        "RT", "Круглый стол: обмен опытом отраслевых и первичных профсоюзных организаций",
+        "Дөңгелек үстел: салалық және бастауыш кәсіподақ ұйымдарының тәжірибе алмасуы",
+        "Round table: sectoral and primary organisations share their experience",
+        "Лучшие практики социального партнёрства: меморандумы с акиматами, конкурс «Лучший "
+        "коллективный договор», работа с молодёжью и ветеранами.",
+        "Әлеуметтік әріптестіктің үздік тәжірибелері: әкімдіктермен меморандумдар, «Үздік "
+        "ұжымдық шарт» байқауы, жастармен және ардагерлермен жұмыс.",
+        4, (), "Сертификат участника круглого стола", "Дөңгелек үстел қатысушысының сертификаты",
+        EventKind.round_table, (EventFormat.in_person, EventFormat.hybrid), 1, time(10), time(13),
+        4, (40, 60, 80), ApprovalMode.open,
+        (("Обмен опытом и лучшие практики", "Тәжірибе алмасу және үздік тәжірибелер"),),
+    ),
+]
+
+INSTRUCTORS = [
+    ("lecturer.law@demo.kz", "Тулегенов Бауыржан Маратович"),
+    ("lecturer.safety@demo.kz", "Ким Елена Викторовна"),
+    ("lecturer.youth@demo.kz", "Сагинтаева Асель Нурлановна"),
+]
+
+VENUES = [
+    ("Дом профсоюзов, конференц-зал", "Кәсіподақтар үйі, конференц-зал"),
+    ("учебный класс областного филиала", "облыстық филиалдың оқу сыныбы"),
+    ("гостиница «Достык», зал «Алтын»", "«Достық» қонақүйі, «Алтын» залы"),
+]
+
+# Where events happen, with weights: the cities and large oblasts more often.
+REGION_WEIGHTS = {
+    "KZ-79": 5, "KZ-71": 4, "KZ-75": 4, "KZ-35": 3, "KZ-61": 3, "KZ-15": 2, "KZ-23": 2,
+    "KZ-27": 2, "KZ-55": 2, "KZ-63": 2, "KZ-59": 2, "KZ-31": 2, "KZ-43": 1, "KZ-47": 1,
+    "KZ-11": 1, "KZ-39": 1, "KZ-19": 1, "KZ-10": 1, "KZ-33": 1, "KZ-62": 1,
+}
+# A year of events: how many of each programme.
+PLAN = {"SPL": 18, "SK-159": 8, "KD": 12, "OT": 10, "YOUTH": 8, "AUDIT": 8, "RT": 8}
+
+
+def _cities() -> dict[str, tuple[str, str]]:
+    with REGIONS_CSV.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return {
+        r["iso_3166_2"]: (r["name_ru"], r["name_kk"]) if r["type"] == "city"
+        else (r["admin_centre_ru"], r["admin_centre_kk"])
+        for r in rows
+    }
+
+
+def _seed_programs() -> dict[str, tuple[Program, ProgramSpec]]:
+    result = {}
+    for spec in PROGRAMS:
+        program = db.session.scalar(select(Program).where(Program.code == spec.code))
+        if program is None:
+            program = Program(code=spec.code)
+            db.session.add(program)
+        program.title_ru, program.title_kk, program.title_en = (
+            spec.title_ru, spec.title_kk, spec.title_en)
+        program.description_ru, program.description_kk = spec.description_ru, spec.description_kk
+        program.academic_hours = spec.hours
+        program.completion_threshold = 80
+        program.certificate_title_ru, program.certificate_title_kk = (
+            spec.certificate_ru, spec.certificate_kk)
+        program.active = True
+        have = {r.category for r in program.audience_rows}
+        program.audience_rows = [r for r in program.audience_rows if r.category in spec.audience]
+        program.audience_rows += [ProgramAudience(category=c) for c in spec.audience
+                                  if c not in have]
+        if not program.signatories:
+            program.signatories = [
+                ProgramSignatory(position=i, name_ru=n_ru, name_kk=n_kk, title_ru=t_ru,
+                                 title_kk=t_kk)
+                for i, (n_ru, n_kk, t_ru, t_kk) in enumerate(SIGNATORIES)
+            ]
+        result[spec.code] = (program, spec)
+    db.session.flush()
+    return result
+
+
+def _seed_instructors() -> list[User]:
+    people = []
+    shared_hash = None
+    for email, name in [("instructor@demo.kz", None), *INSTRUCTORS]:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            if name is None:
+                continue  # the lead's demo accounts come first; nothing to do without them
+            user = User(email=email, full_name=name, locale="ru")
+            if shared_hash is None:
+                user.set_password(DEMO_PASSWORD)
+                shared_hash = user.password_hash
+            else:
+                user.password_hash = shared_hash
+            user.grants.append(RoleGrant(role=Role.trainee))
+            db.session.add(user)
+        if not user.has_role(Role.instructor):
+            user.grants.append(RoleGrant(role=Role.instructor))
+        people.append(user)
+    db.session.flush()
+    return people
+
+
+def _session_days(spec: ProgramSpec, start: date) -> list[date]:
+    if spec.kind is EventKind.online_course:
+        # Twice a week for two weeks: Tuesday and Thursday evenings.
+        return [start, start + timedelta(days=2), start + timedelta(days=7),
+                start + timedelta(days=9)]
+    return [start + timedelta(days=i) for i in range(spec.days)]
+
+
+def _start_day(day: date, spec: ProgramSpec) -> date:
+    """Move a start to a weekday that leaves the whole event inside the working week."""
+    if spec.kind is EventKind.online_course:
+        return day + timedelta(days=(1 - day.weekday()) % 7)  # a Tuesday
+    latest = 4 - (spec.days - 1)  # the last weekday the event can start on
+    while day.weekday() > latest:
+        day += timedelta(days=1)
+    return day
+
+
+def _organizer(rng, spec: ProgramSpec, region: Region, branches: dict, unions: dict):
+    """(union id, branch id): the centre, a sectoral union, or the union's branch there."""
+    if spec.code in ("SPL", "SK-159", "KD") and rng.random() < 0.4:
+        return None, None
+    union_code = "kazsvyaz" if rng.random() < 0.3 else "kyzmet"
+    branch = branches.get((union_code, region.id))
+    if branch is not None and rng.random() < 0.75:
+        return None, branch.id
+    union = unions.get(union_code)
+    return (union.id if union else None), None
+
+
+def _make_event(rng, program: Program, spec: ProgramSpec, start: date, region: Region | None,
+                organizer, cities, instructors: list[User], status=EventStatus.published):
+    days = _session_days(spec, start)
+    fmt = rng.choice(spec.formats)
+    city_ru, city_kk = cities[region.code] if region else (None, None)
+    venue = rng.choice(VENUES)
+    event = Event(
+        program_id=program.id, kind=spec.kind, format=fmt,
+        organizer_union_id=organizer[0], organizer_branch_id=organizer[1],
+        region_id=region.id if region else None, city_ru=city_ru, city_kk=city_kk,
+        venue=f"{city_ru}, {venue[0]}" if fmt is not EventFormat.online and city_ru else None,
+        online_link=(f"https://meet.jit.si/fprk-{spec.code.lower()}-{start:%Y%m%d}"
+                     if fmt is not EventFormat.in_person else None),
+        starts_on=days[0], ends_on=days[-1], capacity=rng.choice(spec.capacity),
+        enrol_opens_at=local_datetime(days[0] - timedelta(days=45), time(9)),
+        enrol_closes_at=local_datetime(days[0] - timedelta(days=2), time(18)),
+        approval_mode=spec.approval, status=status,
+        published_at=(min(now(), local_datetime(days[0] - timedelta(days=50), time(9)))
+                      if status is not EventStatus.draft else None),
+    )
+    topics = spec.topics
+    for i, day in enumerate(days):
+        topic = topics[i % len(topics)]
+        event.sessions.append(EventSession(
+            starts_at=local_datetime(day, spec.start), ends_at=local_datetime(day, spec.end),
+            topic_ru=topic[0], topic_kk=topic[1], academic_hours=spec.hours_a_session,
+        ))
+    event.instructors = instructors
+    db.session.add(event)
+    return event
+
+
+def seed(rng) -> list[str]:
+    programs = _seed_programs()
+    instructors = _seed_instructors()
+    demo_codes = [spec.code for spec in PROGRAMS]
+    existing = db.session.scalar(
+        select(func.count(Event.id)).join(Program).where(Program.code.in_(demo_codes)))
+    if existing:
+        return [f"Catalogue: {len(programs)} programmes, {existing} demo events kept as they are"]
+
+    regions = {r.code: r for r in db.session.scalars(select(Region))}
+    unions = {u.code: u for u in db.session.scalars(select(SectoralUnion))}
+    branches = {(b.union.code, b.region_id): b
+                for b in db.session.scalars(select(Branch).join(SectoralUnion))}
+    cities = _cities()
+    region_codes = [c for c in REGION_WEIGHTS if c in regions]
+    weights = [REGION_WEIGHTS[c] for c in region_codes]
+    lead = next((u for u in instructors if u.email == "instructor@demo.kz"), None)
+    others = [u for u in instructors if u is not lead]
+
+    today = local_today()
+    plan = [code for code, n in PLAN.items() for _ in range(n)]
+    rng.shuffle(plan)
+    # Spread starts evenly over six months back and six months ahead.
+    step = 364 / len(plan)
+    made: list[Event] = []
+    for i, code in enumerate(plan):
+        program, spec = programs[code]
+        start = _start_day(today - timedelta(days=182) + timedelta(days=round(i * step)), spec)
+        span = _session_days(spec, start)
+        if span[0] <= today + timedelta(days=3) and span[-1] >= today - timedelta(days=1):
+            start = _start_day(today + timedelta(days=5), spec)  # nothing running today
+        national = spec.kind is EventKind.online_course or (code == "KD" and rng.random() < 0.2)
+        region = None if national else regions[rng.choices(region_codes, weights)[0]]
+        organizer = ((None, None) if region is None
+                     else _organizer(rng, spec, region, branches, unions))
+        teachers = []
+        if lead is not None and (i % 3 == 0 or code == "SK-159"):
+            teachers.append(lead)
+        if others:
+            teachers.append(others[i % len(others)])
+        made.append(_make_event(rng, program, spec, start, region, organizer, cities, teachers))
+
+    # The Shymkent city branch of «Қызмет» (coordinator@demo.kz) has a seminar and a draft
+    # ahead; one upcoming round table was cancelled.
+    shymkent = regions.get("KZ-79")
+    branch = branches.get(("kyzmet", shymkent.id)) if shymkent else None
+    if branch is not None:
+        program, spec = programs["SPL"]
+        made.append(_make_event(rng, program, spec, _start_day(today + timedelta(days=30), spec),
+                                shymkent, (None, branch.id), cities, [lead] if lead else []))
+        made.append(_make_event(rng, program, spec, _start_day(today + timedelta(days=60), spec),
+                                shymkent, (None, branch.id), cities, [lead] if lead else [],
+                                status=EventStatus.draft))
+        program, spec = programs["RT"]
+        cancelled = _make_event(rng, program, spec,
+                                _start_day(today + timedelta(days=20), spec), shymkent,
+                                (None, branch.id), cities, [])
+        cancelled.status = EventStatus.cancelled
+        cancelled.cancelled_at = now()
+        cancelled.cancel_reason = "Перенесён на следующий квартал по просьбе филиала"
+        made.append(cancelled)
+    db.session.flush()
+    past = sum(1 for e in made if e.ends_on < today)
+    return [
+        f"Catalogue: {len(programs)} programmes, {len(made)} events "
+        f"({past} past, {len(made) - past} upcoming); instructors: "
+        + ", ".join(u.email for u in instructors),
+    ]
