@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from school.config import load_config
@@ -16,10 +16,10 @@ from school.extensions import (
     db,
     limiter,
     login_manager,
-    mail,
     migrate,
     set_write_intent,
 )
+from school.extensions import mail as mailman  # `mail` gets rebound to school.mail
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "kk", "en")
@@ -44,7 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Almaty")
     limiter.init_app(app)
-    mail.init_app(app)
+    mailman.init_app(app)
     bootstrap.init_app(app)
     _init_login()
     _register_blueprints(app)
@@ -64,12 +64,14 @@ def _init_models() -> None:
     from school.orgs import models as _orgs  # noqa: F401
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
     """The signed-in person's choice, then this browser's choice, then Accept-Language.
 
     Werkzeug's best_match prefers exact tags, so `kk-KZ,ru;q=0.8` would give ru; we walk
     the header in order of preference and match primary tags instead.
     """
+    if not has_request_context():
+        return None  # CLI and jobs: the default locale
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("lang") or request.cookies.get("lang")

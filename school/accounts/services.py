@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import UTC
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -115,7 +116,8 @@ def _validate_profile(profile: Profile, user: User | None) -> dict:
     branch = db.session.get(Branch, profile.branch_id) if profile.branch_id else None
     if profile.branch_id and branch is None:
         raise DomainError("branch_invalid", _l("Choose a branch from the list."), field="branch_id")
-    org = db.session.get(PrimaryOrganization, profile.primary_org_id) if profile.primary_org_id else None
+    org = (db.session.get(PrimaryOrganization, profile.primary_org_id)
+           if profile.primary_org_id else None)
     if profile.primary_org_id and org is None:
         raise DomainError("org_invalid", _l("Choose an organisation from the list."),
                           field="primary_org_id")
@@ -252,8 +254,9 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 
 def _password_stamp(user: User) -> str:
-    stamp = user.password_changed_at.isoformat() if user.password_changed_at else "never"
-    return stamp[-12:]
+    # The whole instant: a fragment of it (say, the microseconds) can repeat at a later change.
+    changed = user.password_changed_at
+    return changed.astimezone(UTC).isoformat() if changed else "never"
 
 
 def make_reset_token(user: User, purpose: str = "reset") -> str:
@@ -268,7 +271,9 @@ def user_for_token(token: str, purpose: str = "reset") -> User:
     try:
         user_id, stamp = _serializer(f"password-{purpose}").loads(token, max_age=max_age)
     except SignatureExpired:
-        raise DomainError("token_expired", _l("This link has expired. Ask for a new one.")) from None
+        raise DomainError(
+            "token_expired", _l("This link has expired. Ask for a new one.")
+        ) from None
     except (BadSignature, ValueError, TypeError):
         raise DomainError("token_invalid", _l("This link is not valid.")) from None
     user = db.session.get(User, user_id)
@@ -333,8 +338,12 @@ def revoke_role(user: User, grant_id: int, *, actor: User | None) -> None:
     if grant is None:
         raise DomainError("grant_missing", _l("This role was not found."), status=404)
     if grant.role is Role.admin and actor is not None and actor.id == user.id:
+        # Only active accounts can sign in to administer anything.
         admins = db.session.scalar(
-            select(func.count()).select_from(RoleGrant).where(RoleGrant.role == Role.admin)
+            select(func.count())
+            .select_from(RoleGrant)
+            .join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == Role.admin, User.active.is_(True))
         )
         if admins <= 1:
             raise DomainError(

@@ -61,8 +61,9 @@ def _clean(value: str | None) -> str:
     return " ".join("".join(c for c in (value or "") if c.isprintable()).split())
 
 
-def read_rows(data: bytes) -> tuple[list[dict], list[str]]:
-    """Decode (UTF-8, with or without BOM, or Windows-1251) and split into dict rows."""
+def read_rows(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
+    """Decode (UTF-8, with or without BOM, or Windows-1251) and split into dict rows, each
+    with the line it starts on in the file, as an editor numbers lines."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -72,20 +73,37 @@ def read_rows(data: bytes) -> tuple[list[dict], list[str]]:
             return [], [str(_l("The file is not UTF-8 text."))]
     if "\x00" in text:
         return [], [str(_l("The file is not a CSV text file."))]
-    first = text.splitlines()[0] if text.strip() else ""
+    first = next((line for line in text.splitlines() if line.strip()), "")
     # Excel in a Russian locale saves CSV with semicolons.
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
-    reader.fieldnames = header
-    rows = []
-    for row in reader:
-        rows.append({k: _clean(v if isinstance(v, str) else "") for k, v in row.items() if k})
-        if len(rows) > MAX_ROWS:
-            return [], [str(_l("The file has more than %(n)d rows.", n=MAX_ROWS))]
+    # csv.reader, not DictReader: DictReader skips blank lines silently, and the line
+    # numbers in the report would drift from the file's.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] = []
+    rows: list[tuple[int, dict]] = []
+    try:
+        while True:
+            start = reader.line_num + 1
+            values = next(reader, None)
+            if values is None:
+                break
+            if not any(v.strip() for v in values):
+                continue  # blank lines, and Excel's rows of bare separators
+            if not header:
+                header = [h.strip().lower() for h in values]
+                missing = [c for c in REQUIRED if c not in header]
+                if missing:
+                    return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
+                continue
+            row = {k: _clean(values[n] if n < len(values) else "")
+                   for n, k in enumerate(header) if k}
+            rows.append((start, row))
+            if len(rows) > MAX_ROWS:
+                return [], [str(_l("The file has more than %(n)d rows.", n=MAX_ROWS))]
+    except csv.Error:
+        return [], [str(_l("The file is not a CSV text file."))]
+    if not header:
+        return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(REQUIRED)))]
     if not rows:
         return [], [str(_l("The file has no rows."))]
     return rows, []
@@ -107,8 +125,8 @@ def plan_import(data: bytes) -> ImportReport:
     new_branches: dict[tuple[int, str], tuple[int, str]] = {}  # key → (region id, kind)
     seen_orgs: dict[tuple, int] = {}
 
-    for index, row in enumerate(rows, start=2):  # line 1 is the header
-        result = RowResult(index, row.get("branch_name_ru", ""), row.get("org_name_ru", ""))
+    for line, row in rows:
+        result = RowResult(line, row.get("branch_name_ru", ""), row.get("org_name_ru", ""))
         report.rows.append(result)
         for col in REQUIRED:
             if not row.get(col):
@@ -132,7 +150,7 @@ def plan_import(data: bytes) -> ImportReport:
             )
             kind = None
         bin_value = row.get("org_bin", "")
-        if bin_value and not re.fullmatch(r"\d{12}", bin_value):
+        if bin_value and not re.fullmatch(r"[0-9]{12}", bin_value):
             result.errors.append(str(_l("The BIN must have 12 digits.")))
         if len(row["branch_name_ru"]) > 300 or len(row.get("org_name_ru", "")) > 300:
             result.errors.append(str(_l("A name is longer than 300 characters.")))
@@ -170,7 +188,7 @@ def plan_import(data: bytes) -> ImportReport:
                     str(_l("Organisation repeats line %(line)d.", line=seen_orgs[org_key]))
                 )
                 continue
-            seen_orgs[org_key] = index
+            seen_orgs[org_key] = line
             if branch_ref[0] == "db" and (branch_ref[1], org_name) in orgs:
                 result.outcome = result.outcome or "exists"
             else:
@@ -180,7 +198,7 @@ def plan_import(data: bytes) -> ImportReport:
 
     report.new_branches = len(new_branches)
     report.new_organizations = sum(1 for r in report.rows if r.outcome == "new_org")
-    report._rows_data = rows  # type: ignore[attr-defined]
+    report._rows_data = [row for _line, row in rows]  # type: ignore[attr-defined]
     return report
 
 

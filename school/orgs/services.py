@@ -198,7 +198,7 @@ def save_organization(org: PrimaryOrganization | None, data: dict, actor) -> Pri
         raise DomainError("branch_forbidden", _l("You can only manage your own branch."),
                           field="branch_id", status=403)
     bin_value = (data.get("bin") or "").strip() or None
-    if bin_value is not None and not re.fullmatch(r"\d{12}", bin_value):
+    if bin_value is not None and not re.fullmatch(r"[0-9]{12}", bin_value):
         raise DomainError("bin_invalid", _l("The BIN must have 12 digits."), field="bin")
     clash = db.session.scalar(
         select(PrimaryOrganization.id).where(
