@@ -1,7 +1,338 @@
-"""Pages of the enrollment feature."""
+"""Pages of the enrollment feature: enrol, my trainings, approvals, rosters, nominations."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+from pathlib import Path
 
-bp = Blueprint("enrollment", __name__)
+import click
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from school.accounts.models import User
+from school.accounts.services import people_query
+from school.catalog.models import Event, EventStatus
+from school.core.utils import get_or_404, optional_int, paginate, safe_next
+from school.dbtypes import utcnow
+from school.enrollment import exports, nominations, services
+from school.enrollment.forms import (
+    CancelForm,
+    DecisionForm,
+    EnrolForm,
+    NominateForm,
+    UploadForm,
+)
+from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.errors import DomainError
+from school.extensions import db
+from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch
+
+# cli_group=None: `flask send-reminders`, not `flask enrollment send-reminders`.
+bp = Blueprint("enrollment", __name__, cli_group=None)
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _event_or_404(event_id: int, *, staff: bool = False) -> Event:
+    """Drafts exist only for staff; everyone else gets a 404 for them."""
+    event = get_or_404(Event, event_id)
+    if event.status is EventStatus.draft and not staff:
+        abort(404)
+    return event
+
+
+def _flash_error(e: DomainError) -> None:
+    db.session.rollback()
+    flash(str(e.message), "danger")
+
+
+@bp.app_template_global("enrollment_state")
+def enrollment_state(event: Event) -> services.EnrolState:
+    """The enrol button's state on the event page, for the current person."""
+    return services.enrol_state(event, current_user)
+
+
+# --- enrolling and cancelling --------------------------------------------------------------
+
+
+@bp.post("/events/<int:event_id>/enroll")
+@allow(SIGNED_IN)
+def enroll(event_id: int):
+    event = _event_or_404(event_id)
+    form = EnrolForm()
+    back = safe_next(form.next.data, url_for("enrollment.my"))
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "warning")
+        return redirect(back)
+    try:
+        enrollment = services.enroll(event, _me())
+    except DomainError as e:
+        _flash_error(e)
+        return redirect(back)
+    status = enrollment.status
+    position = services.waitlist_position(enrollment)
+    db.session.commit()
+    if status is EnrollmentStatus.confirmed:
+        flash(_("You are enrolled. A confirmation has been sent to your e-mail."), "success")
+    elif status is EnrollmentStatus.waitlisted:
+        flash(_("The event is full. You are on the waiting list at position %(n)d.",
+                n=position), "info")
+    else:
+        flash(_("Your request has been sent for approval."), "info")
+    return redirect(back)
+
+
+@bp.post("/enrollments/<int:enrollment_id>/cancel")
+@allow(SIGNED_IN)
+def cancel(enrollment_id: int):
+    enrollment = get_or_404(Enrollment, enrollment_id)
+    me = _me()
+    if enrollment.user_id != me.id and not services.can_manage(me, enrollment):
+        abort(404)
+    form = CancelForm()
+    back = safe_next(form.next.data, url_for("enrollment.my"))
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "warning")
+        return redirect(back)
+    try:
+        promoted = services.cancel(enrollment, me, form.reason.data)
+    except DomainError as e:
+        _flash_error(e)
+        return redirect(back)
+    db.session.commit()
+    flash(_("The enrolment has been cancelled."), "success")
+    if promoted and enrollment.user_id != me.id:
+        flash(_("Promoted from the waiting list: %(n)d.", n=len(promoted)), "info")
+    return redirect(back)
+
+
+@bp.get("/my")
+@allow(SIGNED_IN)
+def my():
+    rows = services.my_enrollments(_me())
+    positions = services.waitlist_positions(
+        e.id for e in rows if e.status is EnrollmentStatus.waitlisted
+    )
+    now = utcnow()
+    current = [e for e in rows if e.status in services.CANCELLABLE
+               and e.event.status is EventStatus.published]
+    past = [e for e in rows if e not in current]
+    return render_template(
+        "enrollment/my.html", current=current, past=past, positions=positions, now=now,
+        first_start=services.first_start, cancellable=services.CANCELLABLE, form=CancelForm(),
+    )
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+
+@bp.route("/approvals", methods=["GET", "POST"])
+@allow(STAFF)
+def approvals():
+    me = _me()
+    form = DecisionForm()
+    if form.validate_on_submit():
+        single = request.form.get("single", "")
+        if single:
+            action, _sep, raw_id = single.partition("-")
+            enrollment = get_or_404(Enrollment, optional_int(raw_id) or 0)
+            if not services.can_manage(me, enrollment):
+                abort(404)
+            ids = [enrollment.id]
+        else:
+            action, ids = form.action.data, form.ids.data or []
+        try:
+            result = services.decide_many(ids, me, action, form.reason.data)
+        except DomainError as e:
+            _flash_error(e)
+        else:
+            db.session.commit()
+            if result.done:
+                message = (_("Approved: %(n)d.", n=len(result.done)) if action == "approve"
+                           else _("Rejected: %(n)d.", n=len(result.done)))
+                flash(message, "success")
+            if result.skipped:
+                flash(_("Not changed (already decided or not yours): %(n)d.",
+                        n=len(result.skipped)), "warning")
+            return redirect(url_for("enrollment.approvals", **request.args))
+    event_id = optional_int(request.args.get("event_id"))
+    items, page, pages, total = paginate(services.pending_query(me, event_id), per_page=50)
+    return render_template("enrollment/approvals.html", items=items, page=page, pages=pages,
+                           total=total, form=form, event_id=event_id)
+
+
+# --- roster --------------------------------------------------------------------------------
+
+
+def _roster_table(event: Event, viewer: User):
+    roster = services.roster(event, viewer)
+    show_iin = viewer.has_role("admin")
+    header = [_("No."), _("Status"), _("Position"), _("Full name"), _("E-mail"), _("Phone"),
+              _("IIN"), _("Region"), _("Sectoral union"), _("Branch"),
+              _("Primary organisation"), _("Category"), _("Enrolled at")]
+    rows = []
+    for n, (e, position) in enumerate(roster.export_rows(), start=1):
+        user = e.user
+        rows.append([
+            n, e.status.label, position or "", user.full_name, user.email, user.phone or "",
+            (user.iin or "") if show_iin else user.masked_iin,
+            e.region.name if e.region else "", e.union.name if e.union else "",
+            e.branch.name if e.branch else "", e.primary_org.name if e.primary_org else "",
+            e.category.label if e.category else "", e.created_at.strftime("%Y-%m-%d %H:%M"),
+        ])
+    return roster, header, rows
+
+
+@bp.get("/events/<int:event_id>/roster")
+@allow(STAFF)
+def roster(event_id: int):
+    event = _event_or_404(event_id, staff=True)
+    me = _me()
+    data = services.roster(event, me)
+    return render_template("enrollment/roster.html", event=event, roster=data,
+                           show_iin=me.has_role("admin"), cancel_form=CancelForm(),
+                           seats=services.Seats.count(event))
+
+
+@bp.get("/events/<int:event_id>/roster.<fmt>")
+@allow(STAFF)
+def roster_export(event_id: int, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    event = _event_or_404(event_id, staff=True)
+    _roster, header, rows = _roster_table(event, _me())
+    name = f"roster-{event.id}.{fmt}"
+    if fmt == "csv":
+        return exports.download(exports.csv_bytes(header, rows), name, "csv")
+    return exports.download(exports.xlsx_bytes(header, rows, title=_("Roster")), name, "xlsx")
+
+
+# --- nominations ---------------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/nominate", methods=["GET", "POST"])
+@allow(STAFF)
+def nominate(event_id: int):
+    event = _event_or_404(event_id, staff=True)
+    me = _me()
+    form = NominateForm()
+    if form.validate_on_submit():
+        ids = set(form.user_ids.data or [])
+        people = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+        if len(people) != len(ids) or any(
+            not (me.has_role("admin") or can_see_branch(me, p.branch_id)) for p in people
+        ):
+            abort(404)
+        if not people:
+            flash(_("Choose at least one person."), "warning")
+            return redirect(url_for("enrollment.nominate", event_id=event.id))
+        try:
+            enrolled, skipped = services.nominate(event, people, me)
+        except DomainError as e:
+            _flash_error(e)
+            return redirect(url_for("enrollment.nominate", event_id=event.id))
+        db.session.commit()
+        flash(_("Enrolled: %(n)d.", n=len(enrolled)), "success")
+        if skipped:
+            flash(_("Not enrolled (already enrolled, another category, or enrolment "
+                    "closed): %(n)d.", n=len(skipped)), "warning")
+        return redirect(url_for("enrollment.nominate", event_id=event.id))
+    search = request.args.get("q", "").strip()[:100]
+    people = []
+    if search:
+        people = list(db.session.scalars(people_query(me, search=search).limit(50)))
+    return render_template("enrollment/nominate.html", event=event, form=form, q=search,
+                           people=people, upload_form=UploadForm(), report=None,
+                           columns=nominations.COLUMNS)
+
+
+@bp.post("/events/<int:event_id>/nominate/upload")
+@allow(STAFF)
+def nominate_upload(event_id: int):
+    """Upload → preview every row → confirm the same file (kept by its hash) → apply."""
+    event = _event_or_404(event_id, staff=True)
+    upload_form = UploadForm()
+    report = None
+    if upload_form.validate_on_submit():
+        data = upload_form.file.data.read()
+        report = nominations.plan(event, data, _me())
+        if report.ok:
+            session["nominate_upload"] = {"event_id": event.id, "digest": _keep_upload(data)}
+    return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
+                           q="", people=[], upload_form=upload_form, report=report,
+                           columns=nominations.COLUMNS)
+
+
+@bp.post("/events/<int:event_id>/nominate/confirm")
+@allow(STAFF)
+def nominate_confirm(event_id: int):
+    event = _event_or_404(event_id, staff=True)
+    kept = session.pop("nominate_upload", None) or {}
+    data = _take_upload(kept.get("digest", "")) if kept.get("event_id") == event.id else None
+    if data is None:
+        flash(_("Upload the file again: the preview has expired."), "warning")
+        return redirect(url_for("enrollment.nominate", event_id=event.id))
+    try:
+        report = nominations.apply(event, data, _me(), locale=str(get_locale() or "ru"))
+    except DomainError as e:
+        _flash_error(e)
+        return redirect(url_for("enrollment.nominate", event_id=event.id))
+    if not report.ok:  # the database changed since the preview
+        db.session.rollback()
+        return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
+                               q="", people=[], upload_form=UploadForm(), report=report,
+                               columns=nominations.COLUMNS)
+    enrolled = len(report.enrolled)
+    created = report.created
+    db.session.commit()
+    flash(_("Enrolled: %(n)d; new accounts invited: %(c)d.", n=enrolled, c=created), "success")
+    return redirect(url_for("enrollment.roster", event_id=event.id))
+
+
+def _upload_path(digest: str) -> Path:
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(exist_ok=True)
+    return folder / f"nominations-{digest}.bin"
+
+
+def _keep_upload(data: bytes) -> str:
+    """Keep a previewed file until it is confirmed, so exactly what was shown is applied."""
+    digest = hashlib.sha256(data).hexdigest()
+    _upload_path(digest).write_bytes(data)
+    return digest
+
+
+def _take_upload(digest: str) -> bytes | None:
+    if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        return None
+    path = _upload_path(digest)
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    path.unlink(missing_ok=True)
+    return data
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+@bp.cli.command("send-reminders")
+def send_reminders_command():
+    """Mail tomorrow's participants a reminder; safe to run every hour."""
+    sent = services.send_reminders()
+    click.echo(f"reminders sent: {sent}")

@@ -1,0 +1,420 @@
+"""Nomination lists: a coordinator uploads people (CSV or XLSX) to enrol in one event.
+
+The whole list is checked first (`plan`): each row gets an outcome (new account, existing
+account, already enrolled) or its errors with the file's line number. `apply` checks
+again and writes only when no row has an error, so a bad row changes nothing. People are
+matched by IIN, then by e-mail; missing accounts are created in the coordinator's branch
+(or the branch of the named primary organisation) and invited to set a password.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from school.accounts import iin as iin_rules
+from school.accounts.models import CATEGORY_LABELS, Category, Role, RoleGrant, User
+from school.accounts.services import make_reset_token, normalize_email
+from school.audit.services import record
+from school.catalog.models import Event
+from school.dbtypes import utcnow
+from school.enrollment import services
+from school.enrollment.models import ACTIVE_STATUSES, Enrollment
+from school.enrollment.notify import absolute_url, queue_mail
+from school.errors import DomainError
+from school.extensions import db
+from school.orgs.models import Branch, PrimaryOrganization
+from school.permissions import visible_branch_ids
+
+COLUMNS = ("full_name", "email", "iin", "phone", "primary_org", "category")
+MAX_ROWS = 2000
+
+# Headers people actually type, in the three languages, mapped to our columns.
+HEADER_ALIASES = {
+    "full_name": {"full_name", "fullname", "name", "фио", "ф.и.о.", "ф.и.о", "таә",
+                  "аты-жөні", "аты_жөні"},
+    "email": {"email", "e-mail", "e_mail", "mail", "почта", "электронная_почта",
+              "эл._почта", "электрондық_пошта"},
+    "iin": {"iin", "иин", "жсн"},
+    "phone": {"phone", "телефон", "тел.", "тел"},
+    "primary_org": {"primary_org", "primary_organisation", "primary_organization",
+                    "organisation", "organization", "ппо", "бкұ", "организация",
+                    "первичная_организация", "ұйым", "бастауыш_ұйым"},
+    "category": {"category", "категория", "санат"},
+}
+
+
+@dataclass
+class Row:
+    line: int
+    full_name: str = ""
+    email: str = ""
+    iin: str = ""
+    phone: str = ""
+    primary_org: str = ""
+    category_text: str = ""
+    category: Category | None = None
+    outcome: str = ""  # new | existing | already
+    user: User | None = None
+    org: PrimaryOrganization | None = None
+    branch_id: int | None = None
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # problems with the whole file
+    created: int = 0
+    enrolled: list[Enrollment] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows) and all(not r.errors for r in self.rows)
+
+    @property
+    def bad_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.errors]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome and not r.errors)
+
+
+# --- reading the file --------------------------------------------------------------------
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join("".join(c for c in str(value) if c.isprintable()).split())
+
+
+def _header_key(text: str) -> str | None:
+    key = _clean(text).lower().replace(" ", "_").replace("-", "_")
+    for column, aliases in HEADER_ALIASES.items():
+        if key in aliases or key.replace("_", "-") in aliases:
+            return column
+    return None
+
+
+def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
+    """(line number, {column: text}) for each non-empty row, or file-level errors."""
+    if data[:4] == b"PK\x03\x04":
+        raw, errors = _xlsx_rows(data)
+    else:
+        raw, errors = _csv_rows(data)
+    if errors:
+        return [], errors
+    if not raw:
+        return [], [str(_l("The file has no rows."))]
+    _header_line, header = raw[0]
+    keys = [_header_key(h) for h in header]
+    missing = [c for c in ("full_name",) if c not in keys]
+    if "iin" not in keys and "email" not in keys:
+        missing.append("iin / email")
+    if missing:
+        return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
+    rows = []
+    for line, values in raw[1:]:
+        cells = {}
+        for key, value in zip(keys, values, strict=False):
+            if key and key not in cells:
+                cells[key] = _clean(value)
+        if any(cells.values()):
+            rows.append((line, cells))
+        if len(rows) > MAX_ROWS:
+            return [], [str(_l("The file has more than %(n)d rows.", n=MAX_ROWS))]
+    if not rows:
+        return [], [str(_l("The file has no rows."))]
+    return rows, []
+
+
+def _csv_rows(data: bytes) -> tuple[list[tuple[int, list]], list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            return [], [str(_l("The file is neither a CSV text nor an Excel workbook."))]
+    if "\x00" in text:
+        return [], [str(_l("The file is neither a CSV text nor an Excel workbook."))]
+    first = text.splitlines()[0] if text.strip() else ""
+    # Excel in a Russian locale saves CSV with semicolons.
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for values in reader:
+            rows.append((reader.line_num, values))
+            if len(rows) > MAX_ROWS + 1:
+                break
+    except csv.Error:
+        return [], [str(_l("The CSV file is broken near line %(n)d.", n=reader.line_num))]
+    return rows, []
+
+
+def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, list]], list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # a damaged or foreign zip: openpyxl raises many kinds
+        return [], [str(_l("The file is neither a CSV text nor an Excel workbook."))]
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            rows.append((line, list(values)))
+            if len(rows) > MAX_ROWS + 50:
+                break
+        return rows, []
+    finally:
+        workbook.close()
+
+
+# --- checking ----------------------------------------------------------------------------
+
+
+def _category_lookup() -> dict[str, Category]:
+    lookup = {c.value: c for c in Category}
+    for lang in ("ru", "kk", "en"):
+        with force_locale(lang):
+            for category, label in CATEGORY_LABELS.items():
+                lookup[str(label).lower()] = category
+    return lookup
+
+
+def _normal_iin(value: str) -> str:
+    digits = iin_rules.normalize(value)
+    # Excel turns an IIN into a number and drops a leading zero (born in the 2000s).
+    if digits.isdigit() and len(digits) == 11:
+        digits = "0" + digits
+    return digits
+
+
+def _default_branch(actor: User) -> int | None:
+    """Where a new account goes when its organisation does not say: the coordinator's
+    branch, when they coordinate exactly one branch."""
+    branches = [g.branch_id for g in actor.grants if g.role == Role.coordinator and g.branch_id]
+    return branches[0] if len(branches) == 1 else None
+
+
+def plan(event: Event, data: bytes, actor: User) -> Report:
+    """Check every row against the database and the rest of the file; writes nothing."""
+    report = Report()
+    table, errors = read_table(data)
+    report.errors.extend(errors)
+    try:
+        services._check_open(event, utcnow())
+    except DomainError as e:
+        report.errors.append(str(e.message))
+    if report.errors:
+        return report
+    categories = _category_lookup()
+    visible = visible_branch_ids(actor)
+
+    for line, cells in table:
+        row = Row(line, cells.get("full_name", ""), normalize_email(cells.get("email", "")),
+                  _normal_iin(cells.get("iin", "")), cells.get("phone", ""),
+                  cells.get("primary_org", ""), cells.get("category", ""))
+        report.rows.append(row)
+        _check_fields(row, categories)
+
+    by_iin, by_email = _existing_people(report.rows)
+    orgs = _organisations(report.rows, visible)
+    enrolled = set(db.session.scalars(
+        select(Enrollment.user_id).where(
+            Enrollment.event_id == event.id,
+            Enrollment.status.in_(ACTIVE_STATUSES),
+            Enrollment.user_id.in_([u.id for u in (*by_iin.values(), *by_email.values())]),
+        )
+    ))
+    default_branch = _default_branch(actor)
+    seen: dict[str, int] = {}
+    for row in report.rows:
+        for key in (f"iin:{row.iin}" if row.iin else None,
+                    f"email:{row.email}" if row.email else None):
+            if key is None:
+                continue
+            if key in seen:
+                row.errors.append(str(_l("The same person as on line %(n)d.", n=seen[key])))
+            else:
+                seen[key] = row.line
+        if row.errors:
+            continue
+        _match(row, by_iin, by_email)
+        if row.errors:
+            continue
+        if row.user is not None:
+            _check_existing(row, event, visible, enrolled)
+        else:
+            _check_new(row, event, orgs, default_branch, visible)
+    return report
+
+
+def _check_fields(row: Row, categories: dict[str, Category]) -> None:
+    if row.iin and not iin_rules.is_valid(row.iin):
+        row.errors.append(str(_l("The IIN %(iin)s is not valid.", iin=row.iin)))
+    if not row.iin and not row.email:
+        row.errors.append(str(_l("Give an IIN or an e-mail.")))
+    if row.email:
+        try:
+            validate_email(row.email, check_deliverability=False)
+        except EmailNotValidError:
+            row.errors.append(str(_l("The e-mail %(email)s is not valid.", email=row.email)))
+    if row.phone:
+        digits = [c for c in row.phone if c.isdigit()]
+        if not 10 <= len(digits) <= 15 or any(c not in "+0123456789 ()-" for c in row.phone):
+            row.errors.append(str(_l("The phone number is not valid.")))
+    if row.category_text:
+        row.category = categories.get(row.category_text.lower())
+        if row.category is None:
+            row.errors.append(
+                str(_l("Unknown category %(text)s.", text=row.category_text))
+            )
+
+
+def _existing_people(rows: list[Row]) -> tuple[dict[str, User], dict[str, User]]:
+    iins = {r.iin for r in rows if r.iin}
+    emails = {r.email for r in rows if r.email}
+    if not iins and not emails:
+        return {}, {}
+    people = db.session.scalars(
+        select(User).where(or_(User.iin.in_(iins), User.email.in_(emails)))
+    ).all()
+    return ({u.iin: u for u in people if u.iin}, {u.email: u for u in people})
+
+
+def _organisations(rows: list[Row], visible: set[int] | None) -> dict[str, list]:
+    names = {r.primary_org.lower() for r in rows if r.primary_org}
+    if not names:
+        return {}
+    q = select(PrimaryOrganization).where(
+        or_(func.lower(PrimaryOrganization.name_ru).in_(names),
+            func.lower(PrimaryOrganization.name_kk).in_(names))
+    )
+    if visible is not None:
+        q = q.where(PrimaryOrganization.branch_id.in_(visible or {-1}))
+    found: dict[str, list] = {}
+    for org in db.session.scalars(q):
+        for name in {org.name_ru.lower(), (org.name_kk or "").lower()} & names:
+            found.setdefault(name, []).append(org)
+    return found
+
+
+def _match(row: Row, by_iin: dict, by_email: dict) -> None:
+    user = by_iin.get(row.iin) if row.iin else None
+    other = by_email.get(row.email) if row.email else None
+    if user is not None and other is not None and other.id != user.id:
+        row.errors.append(str(_l("The IIN and the e-mail belong to two different accounts.")))
+        return
+    if user is None and other is not None:
+        if row.iin and other.iin and other.iin != row.iin:
+            row.errors.append(
+                str(_l("The account with this e-mail has a different IIN."))
+            )
+            return
+        user = other
+    row.user = user
+    if user is not None and row.email and user.email != row.email:
+        row.notes.append(str(_l("Found by IIN; the account's e-mail is kept.")))
+
+
+def _check_existing(row: Row, event: Event, visible, enrolled: set[int]) -> None:
+    user = row.user
+    if visible is not None and user.branch_id not in visible:
+        row.errors.append(str(_l("This person belongs to another branch.")))
+        return
+    if user.id in enrolled:
+        row.outcome = "already"
+        return
+    if not event.program.is_for(user.category):
+        row.errors.append(str(_l("This programme is meant for other participant categories.")))
+        return
+    row.outcome = "existing"
+
+
+def _check_new(row: Row, event: Event, orgs: dict, default_branch: int | None,
+               visible) -> None:
+    if not row.email:
+        row.errors.append(str(_l("A new account needs an e-mail.")))
+    if len(row.full_name) < 3:
+        row.errors.append(str(_l("Enter the full name.")))
+    if not event.program.is_for(row.category):
+        row.errors.append(str(_l("This programme is meant for other participant categories.")))
+    candidates = orgs.get(row.primary_org.lower(), []) if row.primary_org else []
+    if len(candidates) > 1 and default_branch is not None:
+        candidates = [o for o in candidates if o.branch_id == default_branch] or candidates
+    if len(candidates) == 1:
+        row.org = candidates[0]
+        row.branch_id = row.org.branch_id
+    elif len(candidates) > 1:
+        row.errors.append(str(_l("Several organisations have this name; make it exact.")))
+    else:
+        if row.primary_org:
+            row.notes.append(str(_l("Organisation not found: the field is left empty.")))
+        row.branch_id = default_branch
+        if row.branch_id is None:
+            row.errors.append(
+                str(_l("Name a primary organisation of your branches: it decides the "
+                       "person's branch."))
+            )
+    if row.branch_id is not None and visible is not None and row.branch_id not in visible:
+        row.errors.append(str(_l("This person belongs to another branch.")))
+    if not row.errors:
+        row.outcome = "new"
+
+
+# --- applying ----------------------------------------------------------------------------
+
+
+def apply(event: Event, data: bytes, actor: User, *, locale: str = "ru") -> Report:
+    """Check again, then create the missing accounts and enrol everyone, or write nothing
+    (returns the report with its errors). Invitations leave after the commit."""
+    report = plan(event, data, actor)
+    if not report.ok:
+        return report
+    for row in report.rows:
+        if row.outcome == "already":
+            continue
+        user = row.user
+        if user is None:
+            user = _create_account(row, actor, locale)
+            report.created += 1
+        report.enrolled.append(services.enroll(event, user, actor=actor))
+    return report
+
+
+def _create_account(row: Row, actor: User, locale: str) -> User:
+    branch = db.session.get(Branch, row.branch_id)
+    user = User(
+        email=row.email,
+        full_name=row.full_name[:200],
+        phone=row.phone or None,
+        iin=row.iin or None,
+        category=row.category,
+        branch_id=branch.id,
+        union_id=branch.union_id,
+        region_id=branch.region_id,
+        primary_org_id=row.org.id if row.org else None,
+        locale=locale if locale in ("ru", "kk", "en") else "ru",
+    )
+    user.grants.append(RoleGrant(role=Role.trainee, granted_by_id=actor.id))
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.nominated", user)
+    token = make_reset_token(user, purpose="invite")
+    link = absolute_url("accounts.reset_password", token=token, invite=1)
+    queue_mail(user.email, "enrollment_invite", locale=user.locale, user=user, actor=actor,
+               link=link)
+    return user

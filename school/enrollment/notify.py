@@ -1,0 +1,84 @@
+"""Mail that leaves only when the transaction that caused it commits.
+
+Services decide who is told what while they hold the event lock, but a rolled-back
+enrolment must not have mailed anyone ("you are confirmed" for a seat that never was).
+So a letter is rendered at once (in the recipient's language, while its records are
+loaded) and queued on the session; it is sent after COMMIT and dropped on ROLLBACK.
+Rendering mirrors school.mail.send_mail: templates/mail/<name>.subject.txt and .txt.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from flask_mailman import EmailMessage
+from sqlalchemy import event
+
+from school.extensions import db
+
+_QUEUE_KEY = "enrollment_outgoing_mail"
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "enrollment_mail_suppressed", default=False
+)
+
+
+def queue_mail(to: str | None, template: str, *, locale: str | None = None, **context) -> None:
+    """Render a letter now and send it after the current transaction commits."""
+    if not to or _suppressed.get():
+        return
+    locale = locale if locale in ("ru", "kk", "en") else "ru"
+    with force_locale(locale):
+        subject = render_template(f"mail/{template}.subject.txt", **context).strip()
+        body = render_template(f"mail/{template}.txt", **context)
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+        to=[to],
+    )
+    db.session().info.setdefault(_QUEUE_KEY, []).append(message)
+
+
+def pending_mail() -> list:
+    return list(db.session().info.get(_QUEUE_KEY, []))
+
+
+@contextmanager
+def mail_suppressed() -> Iterator[None]:
+    """Queue nothing inside the block (demo data, bulk maintenance)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """BASE_URL + the path of `endpoint`, inside a request or not (CLI, jobs)."""
+    if has_request_context():
+        path = url_for(endpoint, _external=False, **values)
+    else:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path
+
+
+@event.listens_for(db.session, "after_commit")
+def _send_after_commit(session) -> None:
+    messages = session.info.pop(_QUEUE_KEY, None)
+    for message in messages or ():
+        try:
+            message.send()
+        except Exception:  # a mail server hiccup must not undo a committed enrolment
+            current_app.logger.exception("could not send mail to %s", message.to)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _drop_unsent(session, transaction) -> None:
+    # After COMMIT the letters are already gone; after ROLLBACK or close() they must not
+    # leak into the next transaction. A savepoint ending leaves the outer one's letters.
+    if transaction.parent is None:
+        session.info.pop(_QUEUE_KEY, None)
