@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import UTCDateTime, utcnow
+from school.dbtypes import UTCDateTime, str_enum, utcnow
 from school.extensions import db
 
 if TYPE_CHECKING:
@@ -60,3 +62,62 @@ class Certificate(db.Model):
 
     enrollment: Mapped[Enrollment] = relationship()
     replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+    @property
+    def status(self) -> str:
+        """valid, revoked, or replaced (revoked and reissued under another number)."""
+        if self.replaced_by_id is not None:
+            return "replaced"
+        return "revoked" if self.revoked_at is not None else "valid"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+
+class BatchStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+    @property
+    def label(self) -> str:
+        return str(BATCH_STATUS_LABELS[self])
+
+    @property
+    def is_active(self) -> bool:
+        return self in (BatchStatus.queued, BatchStatus.running)
+
+
+BATCH_STATUS_LABELS = {
+    BatchStatus.queued: _l("Waiting to start"),
+    BatchStatus.running: _l("Issuing"),
+    BatchStatus.done: _l("Finished"),
+    BatchStatus.failed: _l("Stopped with an error"),
+}
+
+
+class CertificateBatch(db.Model):
+    """Issuing for a whole event in the background: what was asked and how far it got."""
+
+    __tablename__ = "certificate_batch"
+    __table_args__ = (Index("ix_certificate_batch_event_created", "event_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[BatchStatus] = mapped_column(
+        str_enum(BatchStatus, "certificate_batch_status"), default=BatchStatus.queued
+    )
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)

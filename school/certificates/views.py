@@ -1,7 +1,379 @@
-"""Pages of the certificates feature."""
+"""Pages of the certificates feature: public verification, downloads, issuing, letters."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import tempfile
+import zipfile
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from school.catalog.models import Event
+from school.certificates import jobs, services
+from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
+from school.certificates.models import Certificate, CertificateBatch
+from school.core.utils import flash_domain_error
+from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from school.errors import DomainError
+from school.extensions import db, limiter
+from school.permissions import PUBLIC, SIGNED_IN, STAFF, allow
 
 bp = Blueprint("certificates", __name__)
+
+
+def _verify_limit() -> str:
+    return str(services.documents.setting("CERTIFICATE_VERIFY_RATE_LIMIT", "30 per minute"))
+
+
+# --- loaders that 404 -------------------------------------------------------------------
+
+
+def _certificate_for(number: str, *, manage: bool = False) -> Certificate:
+    """The certificate if the current person may see it (or manage it); else 404."""
+    certificate = services.by_number(number)
+    if certificate is None:
+        abort(404)
+    enrollment = certificate.enrollment
+    if manage:
+        if not services.can_manage_event(current_user, enrollment.event):
+            abort(404)
+    elif not services.can_see_enrollment(current_user, enrollment):
+        abort(404)
+    return certificate
+
+
+def _managed_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or not services.can_manage_event(current_user, event):
+        abort(404)
+    return event
+
+
+# --- public verification ----------------------------------------------------------------
+
+
+@bp.get("/verify/<code>")
+@allow(PUBLIC)
+@limiter.limit(_verify_limit)
+def verify(code: str):
+    certificate = services.by_code(code)
+    if certificate is None:
+        abort(404)
+    return render_template(
+        "certificates/verify.html", v=services.verification(certificate), code=code
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_verify_limit, methods=["POST"])
+def verify_form():
+    form = VerifyForm()
+    if form.validate_on_submit():
+        certificate = services.find_for_check(form.number.data, form.surname.data)
+        if certificate is not None:
+            return redirect(url_for(".verify", code=certificate.verification_code))
+        flash(_("No certificate with this number and surname was found."), "warning")
+    return render_template("certificates/verify_form.html", form=form)
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def _pdf_response(data: bytes, filename: str, *, etag: str | None = None) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    if etag:
+        response.set_etag(etag)
+    return response
+
+
+@bp.get("/certificates/<number>.pdf")
+@allow(SIGNED_IN)
+def download(number: str):
+    certificate = _certificate_for(number)
+    return _pdf_response(certificate.pdf, f"{certificate.number}.pdf", etag=certificate.sha256)
+
+
+@bp.get("/enrollments/<int:enrollment_id>/letters/<kind>.pdf")
+@allow(SIGNED_IN)
+def letter(enrollment_id: int, kind: str):
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or not services.can_see_enrollment(current_user, enrollment):
+        abort(404)
+    lang = request.args.get("lang") or (
+        "kk" if (current_user.locale or "") == "kk" else "ru"
+    )
+    try:
+        data = services.letter_pdf(kind, lang, enrollment)
+    except DomainError as e:
+        abort(e.status if e.status == 404 else 400)
+    return _pdf_response(data, f"letter-{kind}-{lang}-{enrollment.id}.pdf")
+
+
+# --- staff: one event ---------------------------------------------------------------------
+
+
+@bp.get("/events/<int:event_id>/certificates")
+@allow(STAFF)
+def event_certificates(event_id: int):
+    event = _managed_event(event_id)
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.event_id == event.id, Enrollment.status == EnrollmentStatus.completed)
+        .options(selectinload(Enrollment.user))
+    ).all()
+    certificates = db.session.scalars(
+        select(Certificate)
+        .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
+        .where(Enrollment.event_id == event.id)
+        .options(selectinload(Certificate.replaced_by))
+        .order_by(Certificate.issued_at, Certificate.id)
+    ).all()
+    by_enrollment: dict[int, list[Certificate]] = {}
+    for certificate in certificates:
+        by_enrollment.setdefault(certificate.enrollment_id, []).append(certificate)
+    rows = sorted(enrollments, key=lambda e: (e.user.full_name, e.id))
+    return render_template(
+        "certificates/event.html", event=event, rows=rows, by_enrollment=by_enrollment,
+        counts=services.event_counts(event.id), batch=services.latest_batch(event.id),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/events/<int:event_id>/certificates/issue")
+@allow(STAFF)
+def issue_event(event_id: int):
+    event = _managed_event(event_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        batch = services.start_batch(event, by=current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "warning")
+        return redirect(_back(event))
+    db.session.commit()
+    batch.job_id = jobs.enqueue(batch)
+    db.session.commit()
+    flash(_("Issuing %(count)d certificates has started.", count=batch.total), "info")
+    return redirect(_back(event))
+
+
+@bp.post("/enrollments/<int:enrollment_id>/certificate")
+@allow(STAFF)
+def issue_one(enrollment_id: int):
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or not services.can_manage_event(current_user, enrollment.event):
+        abort(404)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        certificate = services.issue_certificate(enrollment, by=current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "warning")
+        return redirect(url_for(".event_certificates", event_id=enrollment.event_id))
+    db.session.commit()
+    services.notify_issued(certificate)
+    flash(_("Certificate %(number)s has been issued.", number=certificate.number), "success")
+    return redirect(url_for(".event_certificates", event_id=enrollment.event_id))
+
+
+@bp.get("/certificates/batches/<int:batch_id>")
+@allow(STAFF)
+def batch_status(batch_id: int):
+    batch = db.session.get(CertificateBatch, batch_id)
+    if batch is None:
+        abort(404)
+    _managed_event(batch.event_id)
+    return jsonify(
+        id=batch.id, status=batch.status.value, label=batch.status.label, total=batch.total,
+        done=batch.done, percent=batch.percent, active=batch.status.is_active,
+    )
+
+
+@bp.get("/events/<int:event_id>/certificates.zip")
+@allow(STAFF)
+def event_zip(event_id: int):
+    event = _managed_event(event_id)
+    # PDFs are compressed already: store them. The archive is spooled to disk past a few
+    # megabytes and the rows are read in slices, so a large event does not fill memory.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    count = 0
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+        query = services.valid_certificates(event.id).with_only_columns(
+            Certificate.number, Certificate.pdf
+        )
+        for number, data in db.session.execute(query.execution_options(yield_per=50)):
+            archive.writestr(f"{number}.pdf", data)
+            count += 1
+    if not count:
+        spool.close()
+        flash(_("No certificates have been issued for this event yet."), "warning")
+        return redirect(_back(event))
+    spool.seek(0)
+    return send_file(
+        spool, mimetype="application/zip", as_attachment=True,
+        download_name=f"certificates-event-{event.id}.zip",
+    )
+
+
+def _back(event: Event) -> str:
+    return url_for(".event_certificates", event_id=event.id)
+
+
+# --- staff: one certificate ---------------------------------------------------------------
+
+
+@bp.get("/certificates/<number>")
+@allow(STAFF)
+def detail(number: str):
+    certificate = _certificate_for(number)
+    return render_template(
+        "certificates/detail.html", certificate=certificate,
+        v=services.verification(certificate),
+        manage=services.can_manage_event(current_user, certificate.enrollment.event),
+        revoke_form=RevokeForm(prefix="revoke"), reissue_form=ReissueForm(prefix="reissue"),
+    )
+
+
+@bp.post("/certificates/<number>/revoke")
+@allow(STAFF)
+def revoke(number: str):
+    certificate = _certificate_for(number, manage=True)
+    form = RevokeForm(prefix="revoke")
+    if form.validate_on_submit():
+        try:
+            services.revoke(certificate, by=current_user, reason=form.reason.data)
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Certificate %(number)s has been revoked.", number=number), "success")
+            return redirect(url_for(".detail", number=number))
+    else:
+        flash(_("Give the reason."), "warning")
+    return redirect(url_for(".detail", number=number))
+
+
+@bp.post("/certificates/<number>/reissue")
+@allow(STAFF)
+def reissue(number: str):
+    certificate = _certificate_for(number, manage=True)
+    form = ReissueForm(prefix="reissue")
+    if not form.validate_on_submit():
+        flash(_("Give the reason."), "warning")
+        return redirect(url_for(".detail", number=number))
+    try:
+        new = services.reissue(
+            certificate, by=current_user, reason=form.reason.data,
+            holder_name=form.holder_name.data,
+        )
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(url_for(".detail", number=number))
+    db.session.commit()
+    services.notify_issued(new)
+    flash(
+        _("Certificate %(old)s has been replaced by %(new)s.", old=number, new=new.number),
+        "success",
+    )
+    return redirect(url_for(".detail", number=new.number))
+
+
+# --- panels for the event page and /my ----------------------------------------------------
+
+
+@bp.app_template_global()
+def certificate_panel(event: Event) -> dict | None:
+    """What templates/certificates/_event_panel.html shows to the current person."""
+    if not current_user.is_authenticated:
+        return None
+    panel: dict = {"manage": services.can_manage_event(current_user, event)}
+    if panel["manage"]:
+        panel["counts"] = services.event_counts(event.id)
+        panel["batch"] = services.latest_batch(event.id)
+        panel["form"] = EmptyForm()
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.event_id == event.id,
+            Enrollment.user_id == current_user.id,
+            Enrollment.status.in_(list(ACTIVE_STATUSES)),
+        )
+    )
+    panel["enrollment"] = enrollment
+    panel["certificate"] = None
+    panel["letters"] = []
+    if enrollment is not None:
+        panel["certificate"] = db.session.scalar(
+            select(Certificate).where(
+                Certificate.enrollment_id == enrollment.id, Certificate.revoked_at.is_(None)
+            )
+        )
+        panel["letters"] = _letters(enrollment)
+    if not panel["manage"] and enrollment is None:
+        return None
+    return panel
+
+
+@bp.app_template_global()
+def my_certificates() -> dict:
+    """What templates/certificates/_my_panel.html shows: one's certificates and letters."""
+    if not current_user.is_authenticated:
+        return {"certificates": [], "letters": []}
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(
+            Enrollment.user_id == current_user.id,
+            Enrollment.status.in_(
+                [EnrollmentStatus.confirmed, EnrollmentStatus.completed,
+                 EnrollmentStatus.not_completed]
+            ),
+        )
+        .options(selectinload(Enrollment.event).selectinload(Event.program))
+        .order_by(Enrollment.id.desc())
+        .limit(50)
+    ).all()
+    return {
+        "certificates": services.certificates_of(current_user),
+        "letters": [(e, _letters(e)) for e in enrollments if _letters(e)],
+    }
+
+
+def _letters(enrollment: Enrollment) -> list[dict]:
+    titles = {
+        "release": _("Letter to the employer: release for the training days"),
+        "participation": _("Confirmation of participation"),
+    }
+    return [
+        {
+            "kind": kind,
+            "title": titles[kind],
+            "urls": [
+                (lang_label, url_for("certificates.letter", enrollment_id=enrollment.id,
+                                     kind=kind, lang=lang))
+                for lang, lang_label in (("kk", "Қаз"), ("ru", "Рус"))
+            ],
+        }
+        for kind in services.LETTER_KINDS
+        if services.letter_available(kind, enrollment)
+    ]

@@ -1,0 +1,248 @@
+"""What a certificate or a letter says: plain values from the records, then HTML.
+
+The documents are bilingual by design (a certificate is Kazakh and Russian side by side, a
+letter is asked for in one of the two), so their wording lives in the document templates
+and in the small tables below, not in the interface catalogues.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import segno
+from flask import current_app
+from markupsafe import Markup
+
+from school.catalog.models import Event, EventFormat, EventKind
+from school.timeutil import to_local
+
+DEFAULT_PREFIX = "FPRK"
+ISSUER = {
+    "ru": "Федерация профсоюзов Республики Казахстан",
+    "kk": "Қазақстан Республикасы кәсіподақтар федерациясы",
+}
+SCHOOL = {"ru": "Школа профсоюзного лидера", "kk": "Кәсіподақ көшбасшысы мектебі"}
+LETTER_BASIS = {
+    "ru": "коллективный договор организации; Закон Республики Казахстан "
+    "«О профессиональных союзах»",
+    "kk": "ұйымның ұжымдық шарты; «Кәсіптік одақтар туралы» Қазақстан Республикасының Заңы",
+}
+KIND = {
+    EventKind.seminar: {"ru": "семинар", "kk": "семинар"},
+    EventKind.online_course: {"ru": "онлайн-курс", "kk": "онлайн-курс"},
+    EventKind.training: {"ru": "тренинг", "kk": "тренинг"},
+    EventKind.round_table: {"ru": "круглый стол", "kk": "дөңгелек үстел"},
+}
+FORMAT = {
+    EventFormat.in_person: {"ru": "очно", "kk": "күндізгі"},
+    EventFormat.online: {"ru": "онлайн", "kk": "онлайн"},
+    EventFormat.hybrid: {"ru": "смешанный формат", "kk": "аралас формат"},
+}
+
+
+def setting(name: str, default=None):
+    """An app setting, else the environment variable of the same name, else `default`."""
+    value = current_app.config.get(name)
+    if value is None:
+        value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def by_lang(name: str, defaults: dict[str, str]) -> dict[str, str]:
+    """A bilingual setting: a dict by language, one string for both, or NAME_RU / NAME_KK."""
+    value = setting(name)
+    if isinstance(value, dict):
+        return {lang: value.get(lang) or defaults[lang] for lang in ("ru", "kk")}
+    if isinstance(value, str):
+        return {"ru": value, "kk": value}
+    return {lang: setting(f"{name}_{lang.upper()}", defaults[lang]) for lang in ("ru", "kk")}
+
+
+def _render(template: str, **context) -> str:
+    # Straight through Jinja: documents need no request, locale or context processors
+    # (background jobs have none of them), and skipping them is faster.
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
+def fmt_date(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def fmt_dates(start: date, end: date) -> str:
+    return fmt_date(start) if start == end else f"{fmt_date(start)} – {fmt_date(end)}"
+
+
+def fmt_hours(hours: Decimal | int | float | None) -> str:
+    if hours is None:
+        return "0"
+    value = Decimal(str(hours)).normalize()
+    text = f"{value:f}"
+    return text.replace(".", ",")
+
+
+def ru_plural(n: int, one: str, few: str, many: str) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def hours_text(hours, lang: str) -> str:
+    text = fmt_hours(hours)
+    if lang == "kk":
+        return f"{text} академиялық сағат"
+    value = Decimal(str(hours or 0))
+    if value != value.to_integral_value():
+        return f"{text} академического часа"
+    n = int(value)
+    word = ru_plural(n, "академический час", "академических часа", "академических часов")
+    return f"{text} {word}"
+
+
+def place(event: Event, lang: str) -> str:
+    city = getattr(event, f"city_{lang}") or event.city_ru or event.city_kk
+    region = event.region
+    if not city and region is not None and region.type == "city":
+        city = getattr(region, f"name_{lang}") or region.name_ru
+    if city:
+        text = f"г. {city}" if lang == "ru" else f"{city} қаласы"
+    elif region is not None:
+        text = getattr(region, f"name_{lang}") or region.name_ru
+    else:
+        text = ""
+    if event.format is EventFormat.online:
+        return "онлайн"
+    if event.format is EventFormat.hybrid:
+        return f"{text}, онлайн" if text else "онлайн"
+    return text or "—"
+
+
+def organizer(event: Event, lang: str) -> str:
+    body = event.organizer_branch or event.organizer_union
+    if body is not None:
+        return getattr(body, f"name_{lang}") or body.name_ru
+    return SCHOOL[lang]
+
+
+def verify_url(code: str) -> str:
+    return f"{current_app.config['BASE_URL']}/verify/{code}"
+
+
+def qr_svg(url: str) -> Markup:
+    # Inline SVG: nothing to fetch, and sharp at any print resolution. segno writes the
+    # markup itself; the URL is ours (BASE_URL and a code from our alphabet).
+    svg = segno.make(url, error="m").svg_inline(scale=4, border=0, dark="#1d2330")
+    return Markup(svg)  # noqa: S704
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What one certificate is issued for: enough to print it and store it."""
+
+    enrollment_id: int
+    holder_name: str
+    number: str
+    code: str
+    issued_on: date
+
+
+def certificate_html(event: Event, issue: Issue) -> str:
+    """The certificate's HTML; `event` with its programme, signatories and region loaded."""
+    program = event.program
+    issuer = by_lang("CERTIFICATE_ISSUER", ISSUER)
+    url = verify_url(issue.code)
+    name = issue.holder_name
+    c = {
+        "number": issue.number,
+        "code": issue.code,
+        "verify_url": url,
+        "qr_svg": qr_svg(url),
+        "holder_name": name,
+        "name_class": "very-long" if len(name) > 52 else "long" if len(name) > 38 else "",
+        "issued_on": fmt_date(issue.issued_on),
+        "issuer_ru": issuer["ru"],
+        "issuer_kk": issuer["kk"],
+        "organizer_ru": organizer(event, "ru"),
+        "organizer_kk": organizer(event, "kk"),
+        "program_ru": program.title_ru,
+        "program_kk": program.title_kk or program.title_ru,
+        "title_ru": program.certificate_title_ru or "",
+        "title_kk": program.certificate_title_kk or "",
+        "kind_ru": KIND[event.kind]["ru"],
+        "kind_kk": KIND[event.kind]["kk"],
+        "format_ru": FORMAT[event.format]["ru"],
+        "format_kk": FORMAT[event.format]["kk"],
+        "dates": fmt_dates(event.starts_on, event.ends_on),
+        "place_ru": place(event, "ru"),
+        "place_kk": place(event, "kk"),
+        "hours_ru": hours_text(program.academic_hours, "ru"),
+        "hours_kk": hours_text(program.academic_hours, "kk"),
+        "signatories": [
+            {
+                "title_ru": s.title_ru,
+                "title_kk": s.title_kk,
+                "name": s.name_ru if s.name_ru == s.name_kk else f"{s.name_kk} / {s.name_ru}",
+            }
+            for s in program.signatories
+        ],
+    }
+    return _render("certificates/pdf/certificate.html", c=c)
+
+
+def session_days(event: Event) -> list[date]:
+    """The distinct local dates of the event's sessions (the event's dates if it has none)."""
+    days = sorted({to_local(s.starts_at).date() for s in event.sessions})
+    if days:
+        return days
+    span = (event.ends_on - event.starts_on).days
+    return [date.fromordinal(event.starts_on.toordinal() + i) for i in range(span + 1)]
+
+
+def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] | None = None,
+                today: date) -> str:
+    """A letter to the participant's employer: `release` before the event, `participation`
+    after it. `enrollment` with its user, event, programme and sessions loaded."""
+    event = enrollment.event
+    user = enrollment.user
+    program = event.program
+    days = session_days(event)
+    n_days = len(days)
+    days_word = (
+        "күн" if lang == "kk" else ru_plural(n_days, "день", "дня", "дней")
+    )
+    issuer = by_lang("CERTIFICATE_ISSUER", ISSUER)
+    basis = by_lang("CERTIFICATE_LETTER_BASIS", LETTER_BASIS)
+    workplace = user.workplace or (
+        getattr(user.primary_org, f"name_{lang}", None) if user.primary_org else None
+    )
+    ctx = {
+        "lang": lang,
+        "issuer": issuer[lang],
+        "organizer": organizer(event, lang),
+        "today": fmt_date(today),
+        "ref": f"{event.id}-{enrollment.id}",
+        "workplace": workplace or "",
+        "name": user.full_name,
+        "position": user.position or "",
+        "program": getattr(program, f"title_{lang}") or program.title_ru,
+        "kind": KIND[event.kind][lang],
+        "format": FORMAT[event.format][lang],
+        "dates": fmt_dates(event.starts_on, event.ends_on),
+        "days": ", ".join(fmt_date(d) for d in days),
+        "n_days": f"{n_days} {days_word}",
+        "place": place(event, lang),
+        "basis": basis[lang],
+        "program_hours": hours_text(program.academic_hours, lang),
+        "program_n": fmt_hours(program.academic_hours),
+        "attended_n": fmt_hours(enrollment.attended_hours),
+        "attended_days": ", ".join(fmt_date(d) for d in attended_days or []),
+        "signatories": [
+            {"title": getattr(s, f"title_{lang}"), "name": getattr(s, f"name_{lang}")}
+            for s in program.signatories
+        ],
+    }
+    return _render(f"certificates/pdf/letter_{kind}.html", l=ctx)

@@ -1,0 +1,498 @@
+"""Issuing, revoking, reissuing and verifying certificates; who may see which.
+
+Numbers: `<PREFIX>-<YYYY>-<NNNNNN>`, one sequence per calendar year of issue (Kazakhstan
+time). The year's RegistryCounter row is locked (SELECT … FOR UPDATE on PostgreSQL; on
+SQLite the write transaction already holds the database lock) in the same transaction that
+inserts the certificates, so concurrent issuers queue and a failed issue rolls its numbers
+back with it: no duplicates and no gaps.
+
+A certificate is a document: its PDF bytes and their sha256 are stored once and never
+rewritten. A correction is a revocation plus a new certificate under a new number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from school.accounts.models import User
+from school.attendance.models import AttendanceMark
+from school.catalog.models import Event, EventSession, Program
+from school.certificates import documents, pdf
+from school.certificates.models import (
+    BatchStatus,
+    Certificate,
+    CertificateBatch,
+    RegistryCounter,
+)
+from school.dbtypes import utcnow
+from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.errors import DomainError
+from school.extensions import db
+from school.mail import send_mail
+from school.timeutil import local_today, to_local
+
+REGISTRY = "certificate"
+# No 0/O, 1/I/L: a code read aloud over the phone or typed from paper stays unambiguous.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+REASON_MAX = 500
+
+Renderer = Callable[[list[tuple[str, str]]], list[bytes]]
+
+
+def render_here(items: list[tuple[str, str]]) -> list[bytes]:
+    """Render in this process (one certificate at a time, or when no pool is wanted)."""
+    return [pdf.render_pdf(html, kind) for html, kind in items]
+
+
+# --- numbers and codes ------------------------------------------------------------------
+
+
+def prefix() -> str:
+    return str(documents.setting("CERTIFICATE_PREFIX", documents.DEFAULT_PREFIX))
+
+
+def format_number(year: int, value: int) -> str:
+    return f"{prefix()}-{year:04d}-{value:06d}"
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(code: str) -> str:
+    return "".join(code.split()).replace("-", "").upper()
+
+
+def _locked_counter(year: int) -> RegistryCounter:
+    """The year's counter row, created if missing, locked until the transaction ends."""
+    query = (
+        select(RegistryCounter)
+        .where(RegistryCounter.name == REGISTRY, RegistryCounter.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    counter = db.session.scalar(query)
+    if counter is None:
+        # Two first issuers of a year may both miss the row: ON CONFLICT DO NOTHING lets
+        # exactly one insert it, and both then lock the same row.
+        dialect = db.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(RegistryCounter)
+            .values(name=REGISTRY, year=year, last_value=0)
+            .on_conflict_do_nothing(index_elements=["name", "year"])
+        )
+        counter = db.session.scalar(query)
+    return counter
+
+
+def allocate_numbers(year: int, count: int) -> list[str]:
+    """`count` consecutive registry numbers of `year`, taken under the counter's lock."""
+    counter = _locked_counter(year)
+    first = counter.last_value + 1
+    counter.last_value += count
+    db.session.flush()
+    return [format_number(year, value) for value in range(first, first + count)]
+
+
+# --- issuing ------------------------------------------------------------------------------
+
+
+def event_for_printing(event_id: int) -> Event | None:
+    """An event with everything its certificates print, loaded in a few queries."""
+    return db.session.scalar(
+        select(Event)
+        .where(Event.id == event_id)
+        .options(
+            selectinload(Event.program).selectinload(Program.signatories),
+            selectinload(Event.region),
+            selectinload(Event.organizer_branch),
+            selectinload(Event.organizer_union),
+            selectinload(Event.sessions),
+        )
+    )
+
+
+def pending_query(event_id: int):
+    """Completed enrolments of the event that have no valid certificate yet."""
+    valid = select(Certificate.id).where(
+        Certificate.enrollment_id == Enrollment.id, Certificate.revoked_at.is_(None)
+    )
+    return (
+        select(Enrollment)
+        .join(User, User.id == Enrollment.user_id)
+        .where(
+            Enrollment.event_id == event_id,
+            Enrollment.status == EnrollmentStatus.completed,
+            ~valid.exists(),
+        )
+        .order_by(User.full_name, Enrollment.id)
+    )
+
+
+def count_pending(event_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(pending_query(event_id).order_by(None).subquery())
+    )
+
+
+def _check_issuable(enrollment: Enrollment) -> None:
+    if enrollment.status is not EnrollmentStatus.completed:
+        raise DomainError(
+            "not_completed", _l("A certificate is issued only for a completed training.")
+        )
+    existing = db.session.scalar(
+        select(Certificate.id).where(
+            Certificate.enrollment_id == enrollment.id, Certificate.revoked_at.is_(None)
+        )
+    )
+    if existing is not None:
+        raise DomainError("already_issued", _l("A certificate has already been issued."))
+
+
+def _clean_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError("name_required", _l("Enter the holder's full name."), field="holder_name")
+    if len(name) > 200:
+        raise DomainError("name_too_long", _l("The name is too long."), field="holder_name")
+    return name
+
+
+def issue_many(
+    event: Event,
+    enrollments: Sequence[Enrollment],
+    *,
+    by: User | None = None,
+    names: dict[int, str] | None = None,
+    render: Renderer = render_here,
+    today: date | None = None,
+) -> list[Certificate]:
+    """Issue one certificate for each enrolment (all of `event`), under one counter lock.
+
+    `render` turns [(html, kind)] into PDF bytes: in this process, or a process pool for
+    bulk issuing. Flushes; the caller commits (and then mails the holders).
+    """
+    if not enrollments:
+        return []
+    today = today or local_today()
+    numbers = allocate_numbers(today.year, len(enrollments))
+    # Checked after the lock: a concurrent issuer for the same person has committed by now.
+    for enrollment in enrollments:
+        if enrollment.event_id != event.id:
+            raise ValueError("enrolment of another event")
+        _check_issuable(enrollment)
+    issues = [
+        documents.Issue(
+            enrollment_id=e.id,
+            holder_name=_clean_name((names or {}).get(e.id) or e.user.full_name),
+            number=number,
+            code=new_code(),
+            issued_on=today,
+        )
+        for e, number in zip(enrollments, numbers, strict=True)
+    ]
+    pdfs = render([(documents.certificate_html(event, issue), "certificate") for issue in issues])
+    now = utcnow()
+    certificates = []
+    for issue, data in zip(issues, pdfs, strict=True):
+        certificate = Certificate(
+            enrollment_id=issue.enrollment_id,
+            number=issue.number,
+            verification_code=issue.code,
+            holder_name=issue.holder_name,
+            issued_at=now,
+            issued_by_id=by.id if by else None,
+            pdf=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        db.session.add(certificate)
+        certificates.append(certificate)
+    db.session.flush()
+    return certificates
+
+
+def issue_certificate(
+    enrollment: Enrollment, *, by: User | None = None, holder_name: str | None = None,
+    today: date | None = None,
+) -> Certificate:
+    """Issue the certificate of one completed enrolment (rendered in this process)."""
+    _check_issuable(enrollment)
+    event = event_for_printing(enrollment.event_id)
+    names = {enrollment.id: holder_name} if holder_name else None
+    return issue_many(event, [enrollment], by=by, names=names, today=today)[0]
+
+
+def revoke(certificate: Certificate, *, by: User | None, reason: str | None) -> Certificate:
+    reason = " ".join((reason or "").split())
+    if certificate.revoked_at is not None:
+        raise DomainError("already_revoked", _l("This certificate has already been revoked."))
+    if not reason:
+        raise DomainError("reason_required", _l("Give the reason."), field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError("reason_too_long", _l("The reason is too long."), field="reason")
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = by.id if by else None
+    certificate.revoke_reason = reason
+    db.session.flush()
+    return certificate
+
+
+def reissue(
+    certificate: Certificate, *, by: User | None, reason: str | None,
+    holder_name: str | None = None, today: date | None = None,
+) -> Certificate:
+    """Revoke `certificate` and issue a new one (new number, new code) for its enrolment;
+    the old one then verifies as replaced by the new number."""
+    name = _clean_name(holder_name or certificate.enrollment.user.full_name)
+    revoke(certificate, by=by, reason=reason)
+    new = issue_certificate(certificate.enrollment, by=by, holder_name=name, today=today)
+    certificate.replaced_by_id = new.id
+    db.session.flush()
+    return new
+
+
+def notify_issued(certificate: Certificate) -> None:
+    """Tell the holder by mail; call after the certificate is committed. A mail that
+    cannot be sent is logged and does not undo the certificate."""
+    user = certificate.enrollment.user
+    base = current_app.config["BASE_URL"]
+    try:
+        send_mail(
+            user.email, "certificate_issued", locale=user.locale,
+            user=user, certificate=certificate, event=certificate.enrollment.event,
+            download_url=f"{base}/certificates/{certificate.number}.pdf",
+            verify_url=documents.verify_url(certificate.verification_code),
+        )
+    except Exception:
+        current_app.logger.exception("could not mail certificate %s", certificate.number)
+
+
+# --- background batches -----------------------------------------------------------------
+
+
+def start_batch(event: Event, *, by: User | None) -> CertificateBatch:
+    """Record a request to issue every missing certificate of `event` in the background."""
+    running = db.session.scalar(
+        select(CertificateBatch.id).where(
+            CertificateBatch.event_id == event.id,
+            CertificateBatch.status.in_([BatchStatus.queued, BatchStatus.running]),
+        )
+    )
+    if running is not None:
+        raise DomainError("batch_running", _l("Certificates for this event are being issued."))
+    total = count_pending(event.id)
+    if total == 0:
+        raise DomainError("nothing_to_issue", _l("Every completed participant has a certificate."))
+    batch = CertificateBatch(event_id=event.id, requested_by_id=by.id if by else None,
+                             total=total, status=BatchStatus.queued)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def latest_batch(event_id: int) -> CertificateBatch | None:
+    return db.session.scalar(
+        select(CertificateBatch)
+        .where(CertificateBatch.event_id == event_id)
+        .order_by(CertificateBatch.created_at.desc(), CertificateBatch.id.desc())
+        .limit(1)
+    )
+
+
+# --- finding and verifying ----------------------------------------------------------------
+
+
+def by_code(code: str) -> Certificate | None:
+    code = normalize_code(code)
+    if not code or len(code) > 32:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.verification_code == code))
+
+
+def by_number(number: str) -> Certificate | None:
+    number = "".join(number.split()).upper()
+    if not number or len(number) > 32:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.number == number))
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.replace("ё", "е").replace("Ё", "Е").casefold().split())
+
+
+def find_for_check(number: str, surname: str) -> Certificate | None:
+    """The certificate with this number whose holder's surname (first word) or full name
+    matches; None otherwise, the same answer whichever part was wrong."""
+    certificate = by_number(number or "")
+    given = _fold(surname or "")
+    if certificate is None or not given:
+        return None
+    name = _fold(certificate.holder_name)
+    if given == name or given == name.split(" ")[0]:
+        return certificate
+    return None
+
+
+def verification(certificate: Certificate) -> dict:
+    """What the public may see: never an IIN, e-mail or phone."""
+    enrollment = certificate.enrollment
+    event = enrollment.event
+    replaced_by = certificate.replaced_by
+    return {
+        "status": certificate.status,
+        "number": certificate.number,
+        "holder_name": certificate.holder_name,
+        "program": event.program.title,
+        "event_title": event.title,
+        "dates": documents.fmt_dates(event.starts_on, event.ends_on),
+        "hours": event.program.academic_hours,
+        "issuer": documents.by_lang("CERTIFICATE_ISSUER", documents.ISSUER),
+        "organizer_ru": documents.organizer(event, "ru"),
+        "organizer_kk": documents.organizer(event, "kk"),
+        "issued_at": certificate.issued_at,
+        "revoked_at": certificate.revoked_at,
+        "revoke_reason": certificate.revoke_reason if replaced_by is None else None,
+        "replaced_by": replaced_by.number if replaced_by is not None else None,
+    }
+
+
+# --- who may see what ---------------------------------------------------------------------
+
+
+def can_see_enrollment(user, enrollment: Enrollment) -> bool:
+    """The person themself, admins, and coordinators of the enrolment's branch or union
+    (as recorded when they enrolled)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if enrollment.user_id == user.id or user.has_role("admin"):
+        return True
+    for grant in user.grants:
+        if grant.role != "coordinator":
+            continue
+        if grant.branch_id is not None and grant.branch_id == enrollment.branch_id:
+            return True
+        if grant.union_id is not None and grant.union_id == enrollment.union_id:
+            return True
+    return False
+
+
+def can_manage_event(user, event: Event) -> bool:
+    """Admins, and coordinators of the organising branch or union, issue for an event."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role("admin"):
+        return True
+    branch = event.organizer_branch
+    for grant in user.grants:
+        if grant.role != "coordinator":
+            continue
+        if grant.branch_id is not None and grant.branch_id == event.organizer_branch_id:
+            return True
+        if grant.union_id is not None and (
+            grant.union_id == event.organizer_union_id
+            or (branch is not None and grant.union_id == branch.union_id)
+        ):
+            return True
+    return False
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    """A person's certificates, newest first, with what the list shows loaded."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
+            .where(Enrollment.user_id == user.id)
+            .options(
+                selectinload(Certificate.enrollment)
+                .selectinload(Enrollment.event)
+                .selectinload(Event.program),
+                selectinload(Certificate.replaced_by),
+            )
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
+
+
+def valid_certificates(event_id: int, only_ids: Iterable[int] | None = None):
+    query = (
+        select(Certificate)
+        .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
+        .where(Enrollment.event_id == event_id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.number)
+    )
+    if only_ids is not None:
+        query = query.where(Certificate.id.in_(list(only_ids)))
+    return query
+
+
+def event_counts(event_id: int) -> dict[str, int]:
+    completed = db.session.scalar(
+        select(func.count(Enrollment.id)).where(
+            Enrollment.event_id == event_id, Enrollment.status == EnrollmentStatus.completed
+        )
+    )
+    issued = db.session.scalar(
+        select(func.count(Certificate.id))
+        .join(Enrollment, and_(Enrollment.id == Certificate.enrollment_id))
+        .where(Enrollment.event_id == event_id, Certificate.revoked_at.is_(None))
+    )
+    return {"completed": completed or 0, "issued": issued or 0}
+
+
+# --- letters ------------------------------------------------------------------------------
+
+LETTER_KINDS = ("release", "participation")
+LETTER_LANGS = ("ru", "kk")
+
+
+def letter_available(kind: str, enrollment: Enrollment) -> bool:
+    """Release letters for a held seat, before or after; participation confirmations once
+    attendance has been counted."""
+    if kind == "release":
+        return enrollment.status in (EnrollmentStatus.confirmed, EnrollmentStatus.completed)
+    if kind == "participation":
+        return enrollment.status in (
+            EnrollmentStatus.completed, EnrollmentStatus.not_completed
+        ) and enrollment.attended_hours is not None
+    return False
+
+
+def letter_pdf(kind: str, lang: str, enrollment: Enrollment, *, today: date | None = None) -> bytes:
+    """A letter to the participant's employer, rendered now (letters are not stored)."""
+    if kind not in LETTER_KINDS or lang not in LETTER_LANGS:
+        raise DomainError("unknown_letter", _l("There is no such letter."), status=404)
+    if not letter_available(kind, enrollment):
+        raise DomainError(
+            "letter_unavailable", _l("This letter is not available for this enrolment."),
+            status=404,
+        )
+    event_for_printing(enrollment.event_id)  # loads the programme, signatories, sessions
+    attended_days = None
+    if kind == "participation":
+        starts = db.session.scalars(
+            select(EventSession.starts_at)
+            .join(AttendanceMark, AttendanceMark.session_id == EventSession.id)
+            .where(
+                AttendanceMark.enrollment_id == enrollment.id,
+                AttendanceMark.status.in_(["present", "late"]),
+            )
+            .order_by(EventSession.starts_at)
+        )
+        attended_days = sorted({to_local(s).date() for s in starts})
+    html = documents.letter_html(
+        kind, lang, enrollment, attended_days=attended_days, today=today or local_today()
+    )
+    return pdf.render_pdf(html, "letter")
