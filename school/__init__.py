@@ -9,6 +9,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from school.config import load_config
+from school.core.utils import IdConverter
 from school.extensions import (
     babel,
     bootstrap,
@@ -32,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(load_config(app.instance_path, overrides))
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, request
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from school.extensions import db
 
@@ -12,7 +13,23 @@ def safe_next(target: str | None, default: str = "/") -> str:
     """Only same-site paths: an open redirect would help phishing."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
+    # Browsers drop tabs and newlines inside URLs ("/\t/evil.example" is "//evil.example"),
+    # and a newline cannot go into a Location header at all.
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
     return target
+
+
+# Ids are at most 64-bit: SQLite raises OverflowError on anything larger.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs, bounded so that an absurd number is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def optional_int(value) -> int | None:
@@ -20,9 +37,10 @@ def optional_int(value) -> int | None:
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -MAX_ID <= number <= MAX_ID else None
 
 
 def page_arg() -> int:

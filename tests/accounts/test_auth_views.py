@@ -41,12 +41,23 @@ def test_login_and_logout(client, make_user):
     assert client.get("/profile").headers["Location"].startswith("/login")
 
 
-def test_login_follows_only_local_next(client, make_user):
+UNSAFE_NEXT = ["https://evil.example/x", "//evil.example", "/\\evil.example",
+               "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "javascript:alert(1)"]
+
+
+def test_login_follows_a_local_next(client, make_user):
     user = make_user()
     data = {"email": user.email, "password": PASSWORD}
-    assert client.post("/login?next=/profile", data=data).headers["Location"] == "/profile"
-    client.post("/logout")
-    response = client.post("/login?next=https://evil.example/x", data=data)
+    response = client.post("/login", query_string={"next": "/people?q=Әбіл"}, data=data)
+    assert response.headers["Location"] == "/people?q=%D3%98%D0%B1%D1%96%D0%BB"
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_login_does_not_redirect_off_site(client, make_user, target):
+    user = make_user()
+    data = {"email": user.email, "password": PASSWORD}
+    response = client.post("/login", query_string={"next": target}, data=data)
+    assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 

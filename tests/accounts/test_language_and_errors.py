@@ -42,8 +42,10 @@ def test_language_switch_for_a_visitor(client):
     assert _lang(client.get("/")) == "en"
 
 
-def test_language_switch_does_not_redirect_off_site(client):
-    response = client.post("/lang", data={"lang": "kk", "next": "//evil.example/"})
+@pytest.mark.parametrize("target", ["//evil.example/", "/\t/evil.example", "/\n/evil.example"])
+def test_language_switch_does_not_redirect_off_site(client, target):
+    response = client.post("/lang", data={"lang": "kk", "next": target})
+    assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
@@ -120,3 +122,22 @@ def test_login_without_a_csrf_token_does_not_sign_in(make_app, make_user):
                                            "csrf_token": token.group(1)})
     assert accepted.status_code == 302
     assert client.get("/profile").status_code == 200
+
+
+HUGE = "99999999999999999999"
+
+
+def test_absurd_ids_in_urls_are_404_not_500(client, login, make_user):
+    login(make_user("admin"))
+    for url in (f"/people/{HUGE}", f"/orgs/unions/{HUGE}/edit", f"/orgs/branches/{HUGE}/edit"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_absurd_ids_in_queries_and_forms_are_ignored(client, regions):
+    assert client.get(f"/orgs/api/branches?union_id={HUGE}").get_json() == []
+    assert client.get(f"/orgs/api/organizations?branch_id={HUGE}").get_json() == []
+    response = client.post("/register", data={
+        "email": "a@example.kz", "password": "Strong-pass-1", "full_name": "Тест Тестов",
+        "consent": "y", "region_id": HUGE, "branch_id": f"-{HUGE}"})
+    assert response.status_code == 200
+    assert db.session.scalar(db.select(User.id)) is None
