@@ -39,6 +39,7 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch
+from school.timeutil import local_today
 
 # cli_group=None: `flask send-reminders`, not `flask enrollment send-reminders`.
 bp = Blueprint("enrollment", __name__, cli_group=None)
@@ -129,8 +130,9 @@ def my():
         e.id for e in rows if e.status is EnrollmentStatus.waitlisted
     )
     now = utcnow()
+    today = local_today()
     current = [e for e in rows if e.status in services.CANCELLABLE
-               and e.event.status is EventStatus.published]
+               and e.event.status is EventStatus.published and e.event.ends_on >= today]
     past = [e for e in rows if e not in current]
     return render_template(
         "enrollment/my.html", current=current, past=past, positions=positions, now=now,
@@ -156,20 +158,21 @@ def approvals():
             ids = [enrollment.id]
         else:
             action, ids = form.action.data, form.ids.data or []
+        back = url_for("enrollment.approvals", **request.args)
         try:
             result = services.decide_many(ids, me, action, form.reason.data)
         except DomainError as e:
             _flash_error(e)
-        else:
-            db.session.commit()
-            if result.done:
-                message = (_("Approved: %(n)d.", n=len(result.done)) if action == "approve"
-                           else _("Rejected: %(n)d.", n=len(result.done)))
-                flash(message, "success")
-            if result.skipped:
-                flash(_("Not changed (already decided or not yours): %(n)d.",
-                        n=len(result.skipped)), "warning")
-            return redirect(url_for("enrollment.approvals", **request.args))
+            return redirect(back)
+        db.session.commit()
+        if result.done:
+            message = (_("Approved: %(n)d.", n=len(result.done)) if action == "approve"
+                       else _("Rejected: %(n)d.", n=len(result.done)))
+            flash(message, "success")
+        if result.skipped:
+            flash(_("Not changed (already decided or not yours): %(n)d.",
+                    n=len(result.skipped)), "warning")
+        return redirect(back)
     event_id = optional_int(request.args.get("event_id"))
     items, page, pages, total = paginate(services.pending_query(me, event_id), per_page=50)
     return render_template("enrollment/approvals.html", items=items, page=page, pages=pages,
