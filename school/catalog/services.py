@@ -81,6 +81,11 @@ def seats_left(event: Event, counts: Mapping[int, int]) -> int:
     return max(0, event.capacity - counts.get(event.id, 0))
 
 
+def _with_program():
+    """Load an event's programme with it; the certificate signatories only if asked for."""
+    return joinedload(Event.program).lazyload(Program.signatories)
+
+
 # --- who manages what ----------------------------------------------------------------
 
 
@@ -148,7 +153,7 @@ def managed_events_query(user: User, *, status: str = "", search: str = ""):
     """Events on `user`'s management list: all for admins, their organisations' for
     coordinators, the ones they teach for instructors."""
     q = select(Event).options(
-        joinedload(Event.program), joinedload(Event.region),
+        _with_program(), joinedload(Event.region),
         joinedload(Event.organizer_union), joinedload(Event.organizer_branch),
     )
     if not user.is_admin:
@@ -838,7 +843,7 @@ def catalogue_query(filters: CatalogueFilters, today: date | None = None):
         select(Event)
         .join(Program, Event.program_id == Program.id)
         .where(Event.status == EventStatus.published, Event.ends_on >= today)
-        .options(joinedload(Event.program), joinedload(Event.region))
+        .options(_with_program(), joinedload(Event.region))
         .order_by(Event.starts_on, Event.id)
     )
     if filters.region:
@@ -867,7 +872,7 @@ def public_event(event_id: int, user) -> Event | None:
     person may not see it (unknown, or a draft they do not manage or teach)."""
     event = db.session.scalar(
         select(Event).where(Event.id == event_id).options(
-            joinedload(Event.program), joinedload(Event.region),
+            _with_program(), joinedload(Event.region),
             joinedload(Event.organizer_union), joinedload(Event.organizer_branch),
             selectinload(Event.sessions), selectinload(Event.instructors),
         )
@@ -906,7 +911,7 @@ def month_view(first: date, region: str = "") -> list[list[Day]]:
         select(Event)
         .where(Event.status.in_((EventStatus.published, EventStatus.completed)),
                Event.starts_on <= grid_end, Event.ends_on >= grid_start)
-        .options(joinedload(Event.program), joinedload(Event.region))
+        .options(_with_program(), joinedload(Event.region))
         .order_by(Event.starts_on, Event.id)
     )
     if region:
@@ -967,7 +972,7 @@ def feed_sessions(user: User, since: date | None = None) -> list[EventSession]:
             exists().where(Enrollment.event_id == Event.id, Enrollment.user_id == user.id,
                            Enrollment.status.in_(PARTICIPANT_STATUSES)),
         )
-        .options(joinedload(EventSession.event).joinedload(Event.program))
+        .options(joinedload(EventSession.event).options(_with_program()))
         .order_by(EventSession.starts_at)
     ).unique())
 
