@@ -1,7 +1,308 @@
-"""Pages of the reports feature."""
+"""Pages of the reports feature: the yearly report and its exports, plans, closing a year."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from school.accounts.models import Category
+from school.audit.services import record
+from school.catalog.models import Event, EventFormat, EventKind, Program
+from school.core.utils import flash_domain_error, get_or_404, optional_int, page_arg, paginate
+from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.errors import DomainError
+from school.extensions import db, write_transaction
+from school.orgs.models import Branch, SectoralUnion
+from school.permissions import ADMIN, STAFF, allow, can_see_branch, scope_to_branches
+
+# Importing the models here registers the feature's tables and indexes with the metadata
+# (school/__init__.py's _init_models does not list this feature).
+from school.reports import charts, exports, services
+from school.reports import models as _models  # noqa: F401
+from school.reports.forms import ConfirmForm, PlanForm
+from school.timeutil import local_today
 
 bp = Blueprint("reports", __name__)
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+PER_PAGE = 50
+
+
+# --- reading the query string ----------------------------------------------------------------
+
+
+def _default_year() -> int:
+    """The latest year with a completed participation (not in the future), else this year."""
+    this_year = local_today().year
+    latest = db.session.scalar(
+        select(func.max(Event.ends_on))
+        .join(Enrollment, Enrollment.event_id == Event.id)
+        .where(Enrollment.status == EnrollmentStatus.completed, Event.ends_on <= local_today())
+    )
+    return latest.year if latest else this_year
+
+
+def _enum_arg(name: str, enum_cls):
+    value = request.args.get(name) or None
+    if value is None:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        raise DomainError("bad_filter", _("Unknown filter value."), field=name) from None
+
+
+def _read_args() -> tuple[int, services.Filters]:
+    """The year and filters of the request; DomainError for bad input."""
+    raw_year = request.args.get("year")
+    if raw_year in (None, ""):
+        year = _default_year()
+    else:
+        year = services.check_year(optional_int(raw_year))
+    filters = services.Filters(
+        union_id=optional_int(request.args.get("union_id")),
+        branch_id=optional_int(request.args.get("branch_id")),
+        program_id=optional_int(request.args.get("program_id")),
+        kind=_enum_arg("kind", EventKind),
+        event_format=_enum_arg("event_format", EventFormat),
+    )
+    return year, filters
+
+
+def _args_or_error():
+    """(year, filters) or a response: 404 for another's branch, 400 with a message."""
+    try:
+        year, filters = _read_args()
+        services.check_filters(filters, services.Scope.of(current_user))
+    except DomainError as e:
+        if e.status == 404:
+            abort(404)
+        return None, None, e
+    return year, filters, None
+
+
+def _filter_choices(filters: services.Filters) -> dict:
+    """Options for the filter selects, limited to what the reader may see."""
+    branch_q = scope_to_branches(select(Branch), Branch.id, current_user)
+    visible_unions = select(Branch.union_id).where(
+        Branch.id.in_(scope_to_branches(select(Branch.id), Branch.id, current_user))
+    )
+    unions = db.session.scalars(
+        select(SectoralUnion).where(SectoralUnion.id.in_(visible_unions))
+        .order_by(SectoralUnion.code)
+    ).all()
+    if filters.union_id:
+        branch_q = branch_q.where(Branch.union_id == filters.union_id)
+    branches = db.session.scalars(branch_q.order_by(Branch.union_id, Branch.name_ru)).all()
+    programs = db.session.scalars(select(Program).order_by(Program.code)).all()
+    return {"unions": unions, "branches": branches, "programs": programs,
+            "kinds": list(EventKind), "formats": list(EventFormat)}
+
+
+def _filters_text(filters: services.Filters) -> list[str]:
+    """The filters in words, for the XLSX's About sheet."""
+    out = []
+    if filters.union_id:
+        union = db.session.get(SectoralUnion, filters.union_id)
+        out.append(f"{_('Sectoral union')}: {union.name if union else filters.union_id}")
+    if filters.branch_id:
+        branch = db.session.get(Branch, filters.branch_id)
+        out.append(f"{_('Branch')}: {branch.name if branch else filters.branch_id}")
+    if filters.program_id:
+        program = db.session.get(Program, filters.program_id)
+        out.append(f"{_('Programme')}: {program.title if program else filters.program_id}")
+    if filters.kind:
+        out.append(f"{_('Kind')}: {filters.kind.label}")
+    if filters.event_format:
+        out.append(f"{_('Format')}: {filters.event_format.label}")
+    return out
+
+
+def _download(content: bytes, fmt: str, name: str, details: dict) -> Response:
+    """Record the export in the audit log (its own short write transaction), then send it."""
+    with write_transaction():
+        record(current_user, "report.exported", object_type="report", format=fmt, **details)
+    return Response(content, mimetype=EXPORT_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+# --- the yearly report -----------------------------------------------------------------------
+
+
+@bp.get("/reports/yearly")
+@allow(STAFF)
+def yearly():
+    year, filters, error = _args_or_error()
+    fmt = request.args.get("format") or "html"
+    if fmt not in ("html", *EXPORT_TYPES):
+        error = error or DomainError("bad_format", _("Unknown export format."))
+    if error is not None:
+        if fmt in EXPORT_TYPES:
+            return Response(str(error.message), status=400, mimetype="text/plain")
+        flash(str(error.message), "danger")
+        return render_template("reports/yearly.html", report=None, error=True), 400
+
+    report = services.yearly_report(year, current_user, filters)
+    if fmt == "csv":
+        content = exports.yearly_csv(report)
+    else:
+        plan = services.plan_report(year, current_user, filters)
+        diffs = services.differences(year, current_user, filters)
+    if fmt == "xlsx":
+        content = exports.yearly_xlsx(report, plan, diffs, _filters_text(filters))
+    if fmt in EXPORT_TYPES:
+        return _download(content, fmt, f"trained-{year}", {
+            "report": "yearly", "year": year, "filters": filters.as_dict(),
+            "scope": services.Scope.of(current_user).describe(),
+            "closed": report.closed is not None,
+            "participations": report.total.participations, "people": report.total.people,
+        })
+
+    trend = services.trend(current_user, filters, last=max(year, 2000 + 9))
+    planned = services.planned_by_year(current_user, [y for y, _c in trend], filters)
+    region_chart = charts.region_bars(
+        [(exports._region_name(r), report.region_total(r.id if r else None).people)
+         for r in report.regions],
+        title=_("People trained in %(year)d by region", year=year),
+    )
+    trend_chart = charts.trend_columns(
+        [(y, c.people, c.participations, planned.get(y)) for y, c in trend],
+        title=_("People trained per year"),
+    )
+    return render_template(
+        "reports/yearly.html", report=report, plan=plan, diffs=diffs, trend=trend,
+        planned=planned, region_chart=region_chart, trend_chart=trend_chart,
+        choices=_filter_choices(filters), filters=filters, year=year,
+        this_year=local_today().year, confirm=ConfirmForm(), Category=Category,
+    )
+
+
+@bp.get("/reports/yearly/people")
+@allow(STAFF)
+def people():
+    """The participations behind the figures, person by person (scoped like the report)."""
+    year, filters, error = _args_or_error()
+    fmt = request.args.get("format") or "html"
+    if error is None and fmt not in ("html", *EXPORT_TYPES):
+        error = DomainError("bad_format", _("Unknown export format."))
+    if error is not None:
+        return Response(str(error.message), status=400, mimetype="text/plain")
+    query = services.participants_query(year, current_user, filters)
+    if fmt in EXPORT_TYPES:
+        rows = db.session.execute(query).all()
+        content = (exports.participants_csv if fmt == "csv" else exports.participants_xlsx)(rows)
+        return _download(content, fmt, f"participants-{year}", {
+            "report": "participants", "year": year, "filters": filters.as_dict(),
+            "scope": services.Scope.of(current_user).describe(), "rows": len(rows),
+        })
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(page_arg(), pages)
+    items = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return render_template("reports/people.html", items=items, page=page, pages=pages,
+                           total=total, year=year, filters=filters,
+                           closed=services.closed_years([year]).get(year))
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+
+@bp.get("/reports/plans")
+@allow(STAFF)
+def plans():
+    try:
+        year = services.check_year(optional_int(request.args.get("year")) or local_today().year)
+    except DomainError as e:
+        flash(str(e.message), "danger")
+        year = local_today().year
+    union_id = optional_int(request.args.get("union_id"))
+    query = scope_to_branches(select(Branch), Branch.id, current_user)
+    if union_id:
+        query = query.where(Branch.union_id == union_id)
+    items, page, pages, total = paginate(query.order_by(Branch.union_id, Branch.name_ru),
+                                         per_page=PER_PAGE)
+    planned = services.plan_overview(year, [b.id for b in items])
+    return render_template(
+        "reports/plans.html", items=items, page=page, pages=pages, total=total, year=year,
+        planned=planned, union_id=union_id, closed=services.closed_years([year]).get(year),
+        unions=_filter_choices(services.Filters())["unions"],
+    )
+
+
+def _visible_branch(branch_id: int) -> Branch:
+    branch = get_or_404(Branch, branch_id)
+    if not can_see_branch(current_user, branch.id):
+        abort(404)
+    return branch
+
+
+@bp.route("/reports/plans/<int:branch_id>/<int:year>", methods=["GET", "POST"])
+@allow(STAFF)
+def edit_plan(branch_id: int, year: int):
+    branch = _visible_branch(branch_id)
+    low, high = services.year_bounds()
+    if not low <= year <= high:
+        abort(404)
+    form = PlanForm()
+    if request.method == "GET":
+        current = services.plan_for(branch, year)
+        for category in Category:
+            form[category.value].data = current.get(category, 0)
+    closed = services.closed_years([year]).get(year)
+    if form.validate_on_submit():
+        try:
+            services.save_plan(branch, year, form.planned(), current_user)
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Plan saved."), "success")
+            return redirect(url_for("reports.plans", year=year))
+    status = 400 if form.errors or (request.method == "POST" and closed) else 200
+    return render_template("reports/edit_plan.html", form=form, branch=branch, year=year,
+                           closed=closed), status
+
+
+# --- closing a year ----------------------------------------------------------------------------
+
+
+@bp.post("/reports/years/<int:year>/close")
+@allow(ADMIN)
+def close_year(year: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            closed = services.close_year(year, current_user)
+        except DomainError as e:
+            db.session.rollback()
+            flash(str(e.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Year %(year)d closed: %(people)d people, %(participations)d participations "
+                    "stored.", year=year, people=closed.people,
+                    participations=closed.participations), "success")
+    return redirect(url_for("reports.yearly", year=year))
+
+
+@bp.post("/reports/years/<int:year>/reopen")
+@allow(ADMIN)
+def reopen_year(year: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.reopen_year(year, current_user)
+        except DomainError as e:
+            db.session.rollback()
+            flash(str(e.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Year %(year)d reopened: its figures are live again.", year=year), "success")
+    return redirect(url_for("reports.yearly", year=year))
