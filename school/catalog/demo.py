@@ -319,7 +319,7 @@ def _make_event(rng, program: Program, spec: ProgramSpec, start: date, region: R
         program_id=program.id, kind=spec.kind, format=fmt,
         organizer_union_id=organizer[0], organizer_branch_id=organizer[1],
         region_id=region.id if region else None, city_ru=city_ru, city_kk=city_kk,
-        venue=f"{city_ru}, {venue[0]}" if fmt is not EventFormat.online and city_ru else None,
+        venue=venue[0] if fmt is not EventFormat.online else None,
         online_link=(f"https://meet.jit.si/fprk-{spec.code.lower()}-{start:%Y%m%d}"
                      if fmt is not EventFormat.in_person else None),
         starts_on=days[0], ends_on=days[-1], capacity=rng.choice(spec.capacity),

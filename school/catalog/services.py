@@ -903,7 +903,8 @@ def parse_month(value: str | None, today: date | None = None) -> date:
 
 
 def month_view(first: date, region: str = "") -> list[list[Day]]:
-    """Weeks (Monday first) covering the month, each day with the public events on it."""
+    """Weeks (Monday first) covering the month, each day with the public events meeting
+    on it."""
     _, last = month_bounds(first)
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=6 - last.weekday())
@@ -911,18 +912,21 @@ def month_view(first: date, region: str = "") -> list[list[Day]]:
         select(Event)
         .where(Event.status.in_((EventStatus.published, EventStatus.completed)),
                Event.starts_on <= grid_end, Event.ends_on >= grid_start)
-        .options(_with_program(), joinedload(Event.region))
+        .options(_with_program(), joinedload(Event.region), selectinload(Event.sessions))
         .order_by(Event.starts_on, Event.id)
     )
     if region:
         q = q.where(_region_condition(region))
-    events = list(db.session.scalars(q).unique())
+    by_day: dict[date, list[Event]] = {}
+    for event in db.session.scalars(q).unique():
+        # On the days it meets: a two-week online course is not on every weekend.
+        for day in sorted({to_local(s.starts_at).date() for s in event.sessions}):
+            by_day.setdefault(day, []).append(event)
     weeks, day = [], grid_start
     while day <= grid_end:
         week = []
         for _ in range(7):
-            week.append(Day(day, day.month == first.month,
-                            [e for e in events if e.starts_on <= day <= e.ends_on]))
+            week.append(Day(day, day.month == first.month, by_day.get(day, [])))
             day += timedelta(days=1)
         weeks.append(week)
     return weeks
@@ -975,8 +979,4 @@ def feed_sessions(user: User, since: date | None = None) -> list[EventSession]:
         .options(joinedload(EventSession.event).options(_with_program()))
         .order_by(EventSession.starts_at)
     ).unique())
-
-
-def is_upcoming(event: Event, today: date | None = None) -> bool:
-    return event.ends_on >= (today or local_today())
 

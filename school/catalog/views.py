@@ -111,8 +111,7 @@ def event(event_id: int):
         seats_left=services.seats_left(event, services.confirmed_counts([event.id])),
         show_link=bool(event.online_link) and (
             backstage or services.is_participant(current_user, event)),
-        backstage=backstage, can_manage=services.can_manage(current_user, event),
-        upcoming=services.is_upcoming(event),
+        backstage=backstage,
     )
 
 

@@ -408,3 +408,16 @@ def test_ics_before_march_2024_uses_utc_plus_six(client, world, make_event):
     start = vevent.decoded("dtstart")
     assert start.hour == 9 and start.utcoffset() == timedelta(hours=6)
     assert to_local(event.sessions[0].starts_at).hour == 9
+
+
+def test_programme_refusals_show_on_the_form(client, login, world):
+    login(world["admin"])
+    client.post("/lang", data={"lang": "en"})
+    data = dict(PROGRAM_FORM, **{"signatories-1-name_ru": "Без должности"})
+    response = client.post("/manage/programs/new", data=data)
+    assert response.status_code == 200
+    assert "Each signatory needs a name and a position." in response.get_data(as_text=True)
+    response = client.post("/manage/programs/new", data=dict(PROGRAM_FORM, academic_hours="0"))
+    assert "Academic hours must be a whole number from 1 to 2000." in response.get_data(
+        as_text=True)
+    assert db.session.scalar(select(Program)) is None
