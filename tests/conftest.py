@@ -102,6 +102,45 @@ def _clean_db(app):
 
 
 @pytest.fixture
+def make_app(database_url):
+    """Build a second app on the test database with some settings changed.
+
+    Flask-Limiter keeps its on/off switch and storage on the one shared Limiter object, so
+    both are put back afterwards; the other app's connections are closed."""
+    from school.extensions import limiter
+
+    was_enabled = limiter.enabled
+    apps = []
+
+    def make(**overrides):
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "MAIL_BACKEND": "locmem",
+            "BASE_URL": "http://school.test",
+        }
+        config.update(overrides)
+        new_app = create_app(config)
+        new_app.test_client_class = IsolatedClient
+        apps.append(new_app)
+        return new_app
+
+    try:
+        yield make
+    finally:
+        if limiter.enabled:
+            limiter.reset()
+        limiter.enabled = was_enabled
+        for other in apps:
+            with other.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

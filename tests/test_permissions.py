@@ -17,19 +17,19 @@ def test_every_route_declares_a_permission(app):
     assert missing == [], f"routes without a declared permission: {missing}"
 
 
-def test_an_undeclared_route_is_refused(app, client):
+def test_an_undeclared_route_is_refused(make_app):
     # A view registered without @allow must fail closed, not open.
     from flask import Blueprint
 
+    probe_app = make_app()
     bp = Blueprint("undeclared_probe", __name__)
 
     @bp.get("/__undeclared_probe")
     def probe():
         return "secret"
 
-    if "undeclared_probe" not in app.blueprints:
-        app.register_blueprint(bp)
-    response = client.get("/__undeclared_probe")
+    probe_app.register_blueprint(bp)
+    response = probe_app.test_client().get("/__undeclared_probe")
     assert response.status_code == 403
     assert b"secret" not in response.data
 
