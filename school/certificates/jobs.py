@@ -95,16 +95,13 @@ def run_batch_job(batch_id: int) -> int:
 def run_batch(batch_id: int, *, processes: int | None = None) -> int:
     """Issue every missing certificate of the batch's event; returns how many were issued."""
     assert has_app_context()
-    batch = db.session.get(CertificateBatch, batch_id)
-    if batch is None or batch.status is not BatchStatus.queued:
-        return 0
-    batch.status = BatchStatus.running
-    batch.started_at = utcnow()
-    db.session.commit()
+    with write_transaction():
+        batch = db.session.get(CertificateBatch, batch_id)
+        if batch is None or batch.status is not BatchStatus.queued:
+            return 0
+        batch.status = BatchStatus.running
+        batch.started_at = utcnow()
     chunk = int(services.documents.setting("CERTIFICATE_BATCH_CHUNK", DEFAULT_CHUNK))
-    if processes is None:
-        configured = services.documents.setting("CERTIFICATE_RENDER_PROCESSES")
-        processes = int(configured) if configured is not None else None
     issued = 0
     try:
         with Pool(processes) as pool:

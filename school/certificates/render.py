@@ -19,6 +19,16 @@ TASKS_PER_WORKER = 100  # each task is a slice of a chunk, ~10 documents
 
 
 def default_processes() -> int:
+    """CERTIFICATE_RENDER_PROCESSES when set (1 renders in the calling process), else one
+    per CPU."""
+    try:
+        from school.certificates.documents import setting
+
+        configured = setting("CERTIFICATE_RENDER_PROCESSES")
+    except RuntimeError:  # no app: the bench, a script
+        configured = os.environ.get("CERTIFICATE_RENDER_PROCESSES")
+    if configured not in (None, ""):
+        return max(1, int(configured))
     return max(1, os.cpu_count() or 1)
 
 

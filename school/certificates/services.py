@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -178,11 +178,14 @@ def issue_many(
     names: dict[int, str] | None = None,
     render: Renderer = render_here,
     today: date | None = None,
+    issued_at: datetime | None = None,
 ) -> list[Certificate]:
     """Issue one certificate for each enrolment (all of `event`), under one counter lock.
 
     `render` turns [(html, kind)] into PDF bytes: in this process, or a process pool for
-    bulk issuing. Flushes; the caller commits (and then mails the holders).
+    bulk issuing. `today` (the printed date of issue, whose year numbers it) and
+    `issued_at` default to now; the demo history passes past ones. Flushes; the caller
+    commits (and then mails the holders).
     """
     if not enrollments:
         return []
@@ -204,7 +207,7 @@ def issue_many(
         for e, number in zip(enrollments, numbers, strict=True)
     ]
     pdfs = render([(documents.certificate_html(event, issue), "certificate") for issue in issues])
-    now = utcnow()
+    now = issued_at or utcnow()
     certificates = []
     for issue, data in zip(issues, pdfs, strict=True):
         certificate = Certificate(
