@@ -20,6 +20,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from school.accounts.models import Category, Role, RoleGrant, User
+from school.attendance.models import AttendanceMark
 from school.audit.services import record
 from school.catalog.models import (
     ApprovalMode,
@@ -143,10 +144,14 @@ def is_participant(user, event: Event) -> bool:
     )
 
 
-def can_see_link(user, event: Event) -> bool:
-    """The online link: confirmed participants and the event's staff only."""
-    return bool(event.online_link) and (can_see_backstage(user, event)
-                                        or is_participant(user, event))
+def can_see_link(user, event: Event, backstage: bool | None = None) -> bool:
+    """The online link: confirmed participants and the event's staff only (`backstage`:
+    can_see_backstage when the caller has it already)."""
+    if not event.online_link:
+        return False
+    if backstage is None:
+        backstage = can_see_backstage(user, event)
+    return backstage or is_participant(user, event)
 
 
 def managed_events_query(user: User, *, status: str = "", search: str = ""):
@@ -622,8 +627,6 @@ def update_session(session: EventSession, data: SessionData, actor: User) -> Eve
 
 
 def remove_session(session: EventSession, actor: User) -> None:
-    from school.attendance.models import AttendanceMark
-
     event = session.event
     _check_editable(event)
     if event.status is EventStatus.published and len(event.sessions) <= 1:

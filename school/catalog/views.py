@@ -109,8 +109,7 @@ def event(event_id: int):
     return render_template(
         "catalog/event.html", event=event,
         seats_left=services.seats_left(event, services.confirmed_counts([event.id])),
-        show_link=bool(event.online_link) and (
-            backstage or services.is_participant(current_user, event)),
+        show_link=services.can_see_link(current_user, event, backstage),
         backstage=backstage,
     )
 
