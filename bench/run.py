@@ -118,7 +118,7 @@ def section_pages(env: dict, seconds: int) -> None:
     with gunicorn("bench.hello:app", env) as base:
         floor, _ = wrk(base + "/", seconds)
     row("floor: bare Flask hello", f"{floor:,.0f} req/s")
-    event_id = flask(["shell", "-c", _FIRST_EVENT], env).strip().splitlines()[-1]
+    event_id = _python(_FIRST_EVENT, env).strip().splitlines()[-1]
     with gunicorn("app:app", env) as base:
         for name, path in (
             ("catalogue /events", "/events"),
@@ -129,6 +129,16 @@ def section_pages(env: dict, seconds: int) -> None:
             if bad:
                 note += f", {bad:.1%} non-2xx"
             row(name, f"{rps:,.0f} req/s", note)
+
+
+def _python(code: str, env: dict) -> str:
+    """Run code inside an app context of the benchmark's database."""
+    prelude = "from school import create_app\napp = create_app()\napp.app_context().push()\n"
+    out = subprocess.run([PY, "-c", prelude + code], cwd=ROOT, env=env, capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-3000:])
+    return out.stdout
 
 
 _FIRST_EVENT = (

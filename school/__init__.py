@@ -97,12 +97,15 @@ def _init_login() -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        user_id, _, stamp = (session_id or "").partition(":")
         try:
             user = db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or user.session_stamp != stamp:
+            return None
+        return user
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -40,6 +41,8 @@ class IsolatedClient(FlaskClient):
     what the request wrote (and its stale objects are reloaded)."""
 
     def open(self, *args, **kwargs):
+        if not has_app_context():  # a redirect being followed, already isolated
+            return super().open(*args, **kwargs)
         db.session.commit()
         try:
             return contextvars.Context().run(super().open, *args, **kwargs)
@@ -93,9 +96,7 @@ def _empty_tables() -> None:
 def _clean_db(app):
     """A fresh, empty database for every test; commits are real (threads see them)."""
     with app.app_context():
-        from school.extensions import mail
-
-        mail.outbox = []
+        app.extensions["mailman"].outbox = []
         yield
         db.session.remove()
         _empty_tables()
@@ -147,10 +148,11 @@ def client(app):
 
 @pytest.fixture
 def outbox(app):
-    from school.extensions import mail
-
-    mail.outbox = []
-    return mail.outbox
+    """Mail sent by the app. Flask-Mailman's locmem backend appends to the app's mail state
+    (app.extensions["mailman"]), not to the Mail extension object."""
+    state = app.extensions["mailman"]
+    state.outbox = []
+    return state.outbox
 
 
 # --- factories ------------------------------------------------------------------------

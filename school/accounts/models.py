@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -110,6 +111,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+    def get_id(self) -> str:
+        # The session carries a stamp of the password: changing or resetting it signs out
+        # every other session and "remember me" cookie.
+        return f"{self.id}:{self.session_stamp}"
+
+    @property
+    def session_stamp(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -16,17 +16,18 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from school.accounts import services
 from school.accounts.forms import (
     ChangePasswordForm,
+    EmptyForm,
+    GrantRoleForm,
     LoginForm,
     ProfileForm,
     RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
-    EmptyForm,
-    GrantRoleForm,
     WithdrawConsentForm,
 )
 from school.accounts.models import Role, User
@@ -85,7 +86,8 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit("20 per hour", methods=["POST"])
+# A room of trainees may register together from one office address.
+@limiter.limit("60 per hour", methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -105,6 +107,11 @@ def register():
         except DomainError as e:
             db.session.rollback()
             flash_domain_error(form, e)
+        except IntegrityError:
+            # Two registrations with the same e-mail or IIN at the same instant: the
+            # database's unique constraint decided; answer as the service would have.
+            db.session.rollback()
+            flash(_("An account with this e-mail or IIN already exists."), "danger")
         else:
             db.session.commit()
             login_user(user)
@@ -164,7 +171,8 @@ def change_password():
             flash_domain_error(form, e)
         else:
             db.session.commit()
-            # The session identifier includes nothing of the password, so stay signed in.
+            # The new password ends every other session; this one continues.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)

@@ -12,7 +12,7 @@ from school.extensions import db
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
+    return "/api/" in request.path or (
         request.accept_mimetypes.best == "application/json"
     )
 
