@@ -38,6 +38,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     logging.basicConfig(level=logging.INFO)
+    # WeasyPrint reports every layout step at INFO: too chatty for a server log.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     _init_models()
     db.init_app(app)
