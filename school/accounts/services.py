@@ -402,7 +402,7 @@ def create_user(
 def people_query(viewer: User, *, search: str = "", branch_id: int | None = None,
                  role: str | None = None):
     """People the viewer may see (a coordinator: their union's or branch's), newest first."""
-    from school.orgs.services import escape_like
+    from school.core.utils import contains_pattern
     from school.permissions import scope_to_branches
 
     q = scope_to_branches(select(User), User.branch_id, viewer).order_by(User.full_name)
@@ -413,7 +413,7 @@ def people_query(viewer: User, *, search: str = "", branch_id: int | None = None
     if search:
         term = search.strip()
         digits = iin_rules.normalize(term)
-        pattern = f"%{escape_like(term.lower())}%"
+        pattern = contains_pattern(term)
         conditions = [func.lower(User.full_name).like(pattern, escape="\\"),
                       func.lower(User.email).like(pattern, escape="\\")]
         if digits.isdigit() and len(digits) == 12:

@@ -36,7 +36,7 @@ from school.catalog.models import (
     ProgramSignatory,
     event_instructor,
 )
-from school.catalog.search import contains_pattern, folded
+from school.core.utils import contains_pattern
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
@@ -828,7 +828,7 @@ def _text_matches(text: str):
     pattern = contains_pattern(text)
     columns = [_lang_column(Event, "title"), _lang_column(Program, "title"),
                _lang_column(Event, "city"), Program.code]
-    return or_(*[folded(c).like(pattern, escape="\\") for c in columns])
+    return or_(*[func.lower(c).like(pattern, escape="\\") for c in columns])
 
 
 def _region_condition(value: str):

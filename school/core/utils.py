@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, request
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
@@ -72,3 +74,11 @@ def flash_domain_error(form, error) -> None:
         field.errors = [*list(field.errors or []), str(error.message)]
     else:
         flash(str(error.message), "danger")
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character backslash) for `text` anywhere, lower-cased.
+
+    Compare it with func.lower(column): on SQLite lower() is replaced by a Unicode-aware
+    one (school/extensions.py), so Cyrillic and Kazakh letters fold there too."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text.strip().lower()) + "%"

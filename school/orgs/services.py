@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from school.audit.services import record
+from school.core.utils import contains_pattern
 from school.errors import DomainError
 from school.extensions import db
 from school.i18n_fields import current_lang
@@ -60,13 +61,11 @@ def organizations_for(branch_id: int | None, search: str = "", limit: int = 500)
 
 
 def _name_matches(model, search: str):
-    pattern = f"%{escape_like(search.strip())}%"
+    pattern = contains_pattern(search)
     cols = [model.name_ru, model.name_kk, model.name_en]
-    return or_(*[func.lower(c).like(func.lower(pattern), escape="\\") for c in cols])
+    return or_(*[func.lower(c).like(pattern, escape="\\") for c in cols])
 
 
-def escape_like(value: str) -> str:
-    return re.sub(r"([\\%_])", r"\\\1", value)
 
 
 def fill_org_choices(form) -> None:
