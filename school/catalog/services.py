@@ -550,7 +550,17 @@ def save_event(event: Event | None, data: EventData, actor: User,
     db.session.flush()
     record(actor, "event.create" if is_new else "event.edit", event,
            sessions_added=len(new_sessions))
+    if not is_new:
+        _offer_free_seats(event)
     return event
+
+
+def _offer_free_seats(event: Event) -> None:
+    """More capacity or a larger quota lets the waiting list move up at once."""
+    if event.status is EventStatus.published:
+        from school.enrollment.services import fill_free_seats
+
+        fill_free_seats(event)
 
 
 def _session_fields(data: SessionData) -> dict:
@@ -674,6 +684,10 @@ def cancel_event(event: Event, reason: str | None, actor: User) -> Event:
     event.cancel_reason = reason
     db.session.flush()
     record(actor, "event.cancel", event, reason=reason)
+    # Everyone enrolled is released and told, in the same transaction.
+    from school.enrollment.services import notify_event_cancelled
+
+    notify_event_cancelled(event)
     return event
 
 
@@ -743,6 +757,7 @@ def set_quota(event: Event, branch_id: int | None, seats: int | None, actor: Use
             quota.seats = seats
     db.session.flush()
     record(actor, "event.quota", event, branch_id=branch_id, seats=seats)
+    _offer_free_seats(event)
 
 
 def instructor_candidates() -> list[User]:
