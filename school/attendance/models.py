@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.dbtypes import UTCDateTime, str_enum, utcnow
 from school.extensions import db
+
+if TYPE_CHECKING:
+    from school.accounts.models import User
+    from school.catalog.models import EventSession
+    from school.enrollment.models import Enrollment
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -72,3 +78,7 @@ class AttendanceChange(db.Model):
     reason: Mapped[str | None] = mapped_column(String(500))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship()
+    session: Mapped[EventSession] = relationship()
+    changed_by: Mapped[User | None] = relationship()

@@ -1,0 +1,110 @@
+"""The attendance sheet as XLSX, and the printable sign-in sheet as PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask import render_template
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from school.attendance.models import AttendanceStatus
+from school.attendance.pdf import render_pdf
+from school.attendance.services import Sheet
+from school.timeutil import to_local
+
+# A cell starting with one of these is a formula to Excel and LibreOffice ("CSV/formula
+# injection"); control characters that start a line count too.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # refused by the XLSX format
+
+
+def safe_cell(value):
+    """Text a spreadsheet shows as text: formulas neutralised with a leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    value = _ILLEGAL.sub("", value)
+    if value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def sheet_filename(sheet: Sheet, ext: str) -> str:
+    return f"attendance-{sheet.event.id}.{ext}"
+
+
+def _session_label(session) -> str:
+    local = to_local(session.starts_at)
+    return f"{local:%d.%m.%Y %H:%M}"
+
+
+def sheet_xlsx(sheet: Sheet) -> bytes:
+    """Names, one column per session with the status, then totals."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Attendance")[:31]
+    event = sheet.event
+    ws.append([safe_cell(event.title)])
+    ws["A1"].font = Font(bold=True, size=13)
+    period = f"{event.starts_on:%d.%m.%Y} – {event.ends_on:%d.%m.%Y}"
+    ws.append([safe_cell(period), safe_cell(_("Threshold: %(n)d%%",
+                                              n=event.program.completion_threshold))])
+    ws.append([])
+    header = [_("No."), _("Full name"), _("Primary union organisation")]
+    header += [_session_label(s) for s in sheet.sessions]
+    header += [_("Attended"), _("Share of sessions (percent)"), _("Academic hours"), _("Status")]
+    ws.append([safe_cell(h) for h in header])
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill = PatternFill("solid", fgColor="DDE6F2")
+    first = len(header) - len(sheet.sessions) - 4
+    for n, row in enumerate(sheet.rows, start=1):
+        person = row.enrollment.user
+        org = person.primary_org.name if person.primary_org else ""
+        values = [n, person.full_name, org]
+        for session in sheet.sessions:
+            status = row.status(session.id)
+            mark = row.marks.get(session.id)
+            text = status.label if status else ""
+            if mark is not None and mark.remark:
+                text = f"{text} ({mark.remark})"
+            values.append(text)
+        outcome = row.outcome
+        values += [
+            outcome.attended,
+            outcome.percent,
+            float(outcome.hours),
+            row.enrollment.status.label,
+        ]
+        ws.append([safe_cell(v) for v in values])
+    totals = ["", _("Total present or late"), ""]
+    for session in sheet.sessions:
+        totals.append(sheet.count(session.id, AttendanceStatus.present)
+                      + sheet.count(session.id, AttendanceStatus.late))
+    ws.append([safe_cell(v) for v in totals])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    widths = {1: 5, 2: 36, 3: 36}
+    for col in range(1, len(header) + 1):
+        width = widths.get(col, 16 if col <= first + len(sheet.sessions) else 12)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# Rows left blank at the end of the paper sheet for people who come without enrolling.
+BLANK_ROWS = 5
+
+
+def signin_pdf(sheet: Sheet) -> bytes:
+    """A4 landscape: names and one signature column per session, for halls without
+    network; the instructor types the marks in afterwards."""
+    html = render_template("attendance/signin_sheet.html", sheet=sheet, blank_rows=BLANK_ROWS)
+    return render_pdf(html, ["css/attendance-print.css"])
