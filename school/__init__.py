@@ -9,6 +9,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from school.config import load_config
+from school.core.cache import page_cache
 from school.core.utils import IdConverter
 from school.extensions import (
     babel,
@@ -24,6 +25,8 @@ from school.extensions import mail as mailman  # `mail` gets rebound to school.m
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "kk", "en")
+# GET endpoints that write (the language link remembers the choice on the account).
+WRITE_ON_GET = {"core.set_language"}
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -51,6 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     mailman.init_app(app)
     bootstrap.init_app(app)
+    page_cache.init_app(app)
     _init_login()
     _register_blueprints(app)
     _register_hooks(app)
@@ -142,7 +146,7 @@ def _register_hooks(app: Flask) -> None:
     def _write_intent():
         # On SQLite, a request that may write takes the write lock when its first
         # transaction begins, so read-then-write requests queue instead of failing.
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in ("GET", "HEAD", "OPTIONS") or request.endpoint in WRITE_ON_GET:
             g._write_token = set_write_intent(True)
 
     app.before_request(permissions.enforce)

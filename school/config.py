@@ -97,6 +97,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "CONSENT_VERSION": "2026-11",
         "PAGE_SIZE": 25,
+        # Anonymous catalogue and event pages are served from a cache this many seconds.
+        "PAGE_CACHE_SECONDS": float(env.get("PAGE_CACHE_SECONDS", 5)),
     }
     cfg.update(overrides)
     if testing and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:

@@ -70,6 +70,7 @@ def app(database_url):
         "MAIL_BACKEND": "locmem",
         "BASE_URL": "http://school.test",
         "SERVER_NAME": None,
+        "PAGE_CACHE_SECONDS": 0,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -123,6 +124,7 @@ def make_app(database_url):
             "RATELIMIT_STORAGE_URI": "memory://",
             "MAIL_BACKEND": "locmem",
             "BASE_URL": "http://school.test",
+            "PAGE_CACHE_SECONDS": 0,
         }
         config.update(overrides)
         new_app = create_app(config)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from babel import dates as babel_dates
 from babel.dates import format_interval, get_day_names
 from flask import (
     Blueprint,
@@ -17,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -42,6 +44,7 @@ from school.catalog.models import (
     EventSession,
     Program,
 )
+from school.core.cache import cached_for_anonymous
 from school.core.utils import flash_domain_error, get_or_404, paginate
 from school.errors import DomainError
 from school.extensions import db
@@ -69,7 +72,12 @@ def _commit_or_flash(action: Callable, success: str, form=None) -> bool:
 
 
 def _month_label(first: date) -> str:
-    return format_date(first, "LLLL y")
+    return _month_label_in(first, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_label_in(first: date, locale: str) -> str:
+    return babel_dates.format_date(first, "LLLL y", locale=locale)
 
 
 # --- the public catalogue -----------------------------------------------------------
@@ -77,6 +85,7 @@ def _month_label(first: date) -> str:
 
 @bp.get("/events")
 @allow(PUBLIC)
+@cached_for_anonymous
 def events():
     filters = services.CatalogueFilters.from_args(request.args)
     items, page, pages, total = paginate(services.catalogue_query(filters), per_page=20)
@@ -103,6 +112,7 @@ def _public_event_or_404(event_id: int) -> Event:
 
 @bp.get("/events/<int:event_id>")
 @allow(PUBLIC)
+@cached_for_anonymous
 def event(event_id: int):
     event = _public_event_or_404(event_id)
     backstage = services.can_see_backstage(current_user, event)
@@ -132,6 +142,7 @@ def _ics_response(body: bytes, filename: str) -> Response:
 
 @bp.get("/calendar")
 @allow(PUBLIC)
+@cached_for_anonymous
 def calendar():
     first = services.parse_month(request.args.get("month"))
     region = services.CatalogueFilters.from_args(request.args).region
@@ -506,4 +517,11 @@ def clone_event(event_id: int):
 @bp.app_template_filter("date_span")
 def date_span(first: date, last: date | None = None) -> str:
     """«12–14 мар. 2027 г.», «2027 ж. 12–14 нау.», «Mar 12 – 14, 2027»."""
-    return format_interval(first, last or first, "yMMMMd", locale=get_locale())
+    return _date_span(first, last or first, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_span(first: date, last: date, locale: str) -> str:
+    # Babel matches interval skeletons on every call (about 0.4 ms); a catalogue page
+    # shows the same few spans again and again.
+    return format_interval(first, last, "yMMMMd", locale=locale)

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from school import LANGUAGES
+from school.core.cache import cached_for_anonymous
 from school.core.utils import safe_next
 from school.extensions import db
 from school.permissions import PUBLIC, allow
@@ -17,6 +18,7 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 @allow(PUBLIC)
+@cached_for_anonymous
 def index():
     return render_template("core/index.html")
 
@@ -35,11 +37,14 @@ def healthz():
     return jsonify(status="ok" if status == 200 else "degraded", database=database), status
 
 
+@bp.get("/lang/<lang>")
 @bp.post("/lang")
 @allow(PUBLIC)
-def set_language():
-    lang = request.form.get("lang", "")
-    target = safe_next(request.form.get("next"))
+def set_language(lang: str | None = None):
+    # A plain link (GET) too: choosing a language changes nothing that needs protecting,
+    # and pages with a language switch but no form can be cached for everyone.
+    lang = lang or request.form.get("lang", "")
+    target = safe_next(request.values.get("next"))
     if lang not in LANGUAGES:
         return redirect(target)
     session["lang"] = lang

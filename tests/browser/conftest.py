@@ -37,6 +37,7 @@ def live_app(app, database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_ENABLED": False,
         "MAIL_BACKEND": "locmem",
+        "PAGE_CACHE_SECONDS": 0,
     })
 
 

@@ -15,7 +15,7 @@ def test_trainee_registers_in_kazakh(live_server, page, shots, make_org, make_br
     shot = shots(page)
 
     page.goto(live_server + "/")
-    page.get_by_role("button", name="Қаз").click()
+    page.get_by_role("link", name="Қаз").click()
     assert page.locator("html").get_attribute("lang") == "kk"
     shot("home-kk")
 
