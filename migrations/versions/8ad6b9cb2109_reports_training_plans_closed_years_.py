@@ -82,7 +82,7 @@ def upgrade():
         batch_op.create_index('ix_certificate_revoked_enrollment', ['enrollment_id'], unique=False, sqlite_where=sa.text('revoked_at IS NOT NULL'), postgresql_where=sa.text('revoked_at IS NOT NULL'))
 
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
-        batch_op.create_index('ix_enrollment_report', ['event_id', 'status', 'region_id', 'category', 'user_id', 'branch_id', 'union_id'], unique=False)
+        batch_op.create_index('ix_enrollment_report', ['event_id', 'status', 'region_id', 'category', 'user_id', 'branch_id', 'union_id', 'id'], unique=False)
 
 
 

@@ -109,6 +109,7 @@ Index(
     Enrollment.__table__.c.user_id,
     Enrollment.__table__.c.branch_id,
     Enrollment.__table__.c.union_id,
+    Enrollment.__table__.c.id,  # PostgreSQL does not carry the key in an index by itself
 )
 
 # Revoked certificates are few: "trained" looks them up by enrolment through this.

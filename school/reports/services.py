@@ -306,7 +306,9 @@ def yearly_report(year: int, user: User, filters: Filters = Filters()) -> Yearly
     """Participations and distinct people by region × category, with totals, for one year."""
     scope = Scope.of(user)
     closed = closed_years([year]).get(year)
-    src = rows(year, year, scope, filters, closed={year} if closed else set()).cte("rows")
+    base = rows(year, year, scope, filters, closed={year} if closed else set()).subquery("r")
+    # Only what is counted goes into the CTE: narrower rows to materialise and sort.
+    src = select(base.c.region_id, base.c.category, base.c.user_id).cte("rows")
     stmt, _cols = _levels(src, [
         ("cell", ["region_id", "category"]),
         ("region", ["region_id"]),
@@ -343,12 +345,22 @@ def trend(user: User, filters: Filters = Filters(), *, last: int | None = None,
     from their frozen rows), oldest first, in one GROUP BY."""
     last = last or local_today().year
     first = last - span + 1
-    src = rows(first, last, Scope.of(user), filters).subquery("rows")
-    stmt = (
-        select(src.c.year, func.count(), func.count(src.c.user_id.distinct()))
-        .group_by(src.c.year)
-    )
-    found = {int(y): Cell(p, n) for y, p, n in db.session.execute(stmt)}
+    scope = Scope.of(user)
+    closed = closed_years(range(first, last + 1))
+    found: dict[int, Cell] = {}
+    if scope.branch_ids is None and filters == Filters():
+        # The whole federation, unfiltered: a closed year's totals were stored when it was
+        # closed, so only open years are counted (a decade of history is mostly closed).
+        found = {y: Cell(c.participations, c.people) for y, c in closed.items()}
+        src = _live_rows(first, last, set(closed)).subquery("rows") if len(closed) < span else None
+    else:
+        src = rows(first, last, scope, filters, closed=set(closed)).subquery("rows")
+    if src is not None:
+        stmt = (
+            select(src.c.year, func.count(), func.count(src.c.user_id.distinct()))
+            .group_by(src.c.year)
+        )
+        found |= {int(y): Cell(p, n) for y, p, n in db.session.execute(stmt)}
     return [(y, found.get(y, Cell())) for y in range(first, last + 1)]
 
 

@@ -253,5 +253,7 @@ def test_trend_reads_closed_years_from_their_rows(h):
     services.close_year(2025, h.admin)
     h.certificates["p2E1"].revoked_at = datetime.now(UTC)
     db.session.commit()
-    trend = dict(services.trend(h.admin, last=2026, span=3))
+    trend = dict(services.trend(h.admin, last=2026, span=3))  # stored totals
     assert trend == {2024: Cell(1, 1), 2025: Cell(7, 5), 2026: Cell(0, 0)}
+    filtered = dict(services.trend(h.admin, Filters(union_id=h.u.id), last=2025, span=2))
+    assert filtered == {2024: Cell(1, 1), 2025: Cell(5, 4)}  # stored rows, p2 still in

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from school.audit.models import AuditEntry
 from school.extensions import db
 from school.reports.models import ClosedYear, TrainingPlan
+from school.timeutil import local_today
 
 HYPERLINK = '=HYPERLINK("x")'
 
@@ -242,3 +243,20 @@ def test_closing_2025_then_revoking_shows_the_stored_totals_and_the_difference(
     changes = next(s for s in wb.worksheets if s.title.startswith("Изменения")
                    or "closing" in s.title)
     assert changes.cell(2, 1).value == "Второй Казначей"
+
+
+def test_a_closed_years_plan_is_frozen_and_the_year_can_be_reopened(client, login, staff,
+                                                                    history):
+    login(staff["admin"])
+    client.post("/reports/years/2025/close")
+    response = client.post(f"/reports/plans/{history.a.id}/2025", data={"chair": "5"})
+    assert response.status_code == 400
+    assert db.session.scalars(select(TrainingPlan)).all() == []
+    client.post("/reports/years/2025/reopen")
+    assert db.session.scalars(select(ClosedYear)).all() == []
+    assert client.post(f"/reports/plans/{history.a.id}/2025",
+                       data={"chair": "5"}).status_code == 302
+    # Closing the current year is refused with a message, nothing stored.
+    this_year = local_today().year
+    client.post(f"/reports/years/{this_year}/close")
+    assert db.session.scalars(select(ClosedYear)).all() == []
