@@ -71,6 +71,7 @@ def _init_models() -> None:
     from school.certificates import models as _certificates  # noqa: F401
     from school.enrollment import models as _enrollment  # noqa: F401
     from school.orgs import models as _orgs  # noqa: F401
+    from school.reports import models as _reports  # noqa: F401
 
 
 def select_locale() -> str | None:
