@@ -341,6 +341,9 @@ def _make_event(rng, program: Program, spec: ProgramSpec, start: date, region: R
     return event
 
 
+HISTORY_PER_YEAR = 10
+
+
 def seed(rng) -> list[str]:
     programs = _seed_programs()
     instructors = _seed_instructors()
@@ -366,12 +369,9 @@ def seed(rng) -> list[str]:
     # Spread starts evenly over six months back and six months ahead.
     step = 364 / len(plan)
     made: list[Event] = []
-    for i, code in enumerate(plan):
+
+    def place(i: int, code: str, start: date) -> None:
         program, spec = programs[code]
-        start = _start_day(today - timedelta(days=182) + timedelta(days=round(i * step)), spec)
-        span = _session_days(spec, start)
-        if span[0] <= today + timedelta(days=3) and span[-1] >= today - timedelta(days=1):
-            start = _start_day(today + timedelta(days=5), spec)  # nothing running today
         national = spec.kind is EventKind.online_course or (code == "KD" and rng.random() < 0.2)
         region = None if national else regions[rng.choices(region_codes, weights)[0]]
         organizer = ((None, None) if region is None
@@ -382,6 +382,23 @@ def seed(rng) -> list[str]:
         if others:
             teachers.append(others[i % len(others)])
         made.append(_make_event(rng, program, spec, start, region, organizer, cities, teachers))
+
+    for i, code in enumerate(plan):
+        spec = programs[code][1]
+        start = _start_day(today - timedelta(days=182) + timedelta(days=round(i * step)), spec)
+        span = _session_days(spec, start)
+        if span[0] <= today + timedelta(days=3) and span[-1] >= today - timedelta(days=1):
+            start = _start_day(today + timedelta(days=5), spec)  # nothing running today
+        place(i, code, start)
+
+    # The two previous calendar years, so that reports, charts and certificates have a past.
+    for year in (today.year - 2, today.year - 1):
+        for j in range(HISTORY_PER_YEAR):
+            code = plan[(j * 5 + year) % len(plan)]
+            spec = programs[code][1]
+            start = _start_day(date(year, 1, 15) + timedelta(days=j * 340 // HISTORY_PER_YEAR),
+                               spec)
+            place(len(plan) + j, code, start)
 
     # The Shymkent city branch of «Қызмет» (coordinator@demo.kz) has a seminar and a draft
     # ahead; one upcoming round table was cancelled.
