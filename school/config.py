@@ -51,7 +51,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     instance = Path(instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     production = env.get("APP_ENV", "development") == "production"
-    testing = bool(overrides.get("TESTING"))
 
     db_url = _normalise_db_url(
         env.get("DATABASE_URL") or f"sqlite:///{instance / 'school.db'}"
@@ -101,7 +100,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PAGE_CACHE_SECONDS": float(env.get("PAGE_CACHE_SECONDS", 5)),
     }
     cfg.update(overrides)
-    if testing and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        # Options follow the database finally chosen, which an override may have changed.
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(cfg["SQLALCHEMY_DATABASE_URI"])
     return cfg
 
