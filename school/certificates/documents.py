@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import segno
 from flask import current_app
-from markupsafe import Markup
 
 from school.catalog.models import Event, EventFormat, EventKind
 from school.timeutil import to_local
@@ -132,13 +130,6 @@ def verify_url(code: str) -> str:
     return f"{current_app.config['BASE_URL']}/verify/{code}"
 
 
-def qr_svg(url: str) -> Markup:
-    # Inline SVG: nothing to fetch, and sharp at any print resolution. segno writes the
-    # markup itself; the URL is ours (BASE_URL and a code from our alphabet).
-    svg = segno.make(url, error="m").svg_inline(scale=4, border=0, dark="#1d2330")
-    return Markup(svg)  # noqa: S704
-
-
 @dataclass(frozen=True)
 class Issue:
     """What one certificate is issued for: enough to print it and store it."""
@@ -160,7 +151,6 @@ def certificate_html(event: Event, issue: Issue) -> str:
         "number": issue.number,
         "code": issue.code,
         "verify_url": url,
-        "qr_svg": qr_svg(url),
         "holder_name": name,
         "name_class": "very-long" if len(name) > 52 else "long" if len(name) > 38 else "",
         "issued_on": fmt_date(issue.issued_on),

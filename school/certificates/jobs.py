@@ -13,6 +13,7 @@ batch stops and says so, and asking again issues only what is still missing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 
@@ -103,14 +104,25 @@ def run_batch(batch_id: int, *, processes: int | None = None) -> int:
         batch.started_at = utcnow()
     chunk = int(services.documents.setting("CERTIFICATE_BATCH_CHUNK", DEFAULT_CHUNK))
     issued = 0
+    unmailed: list[int] = []
+
+    def mail_unmailed() -> None:
+        ids = unmailed[:]
+        unmailed.clear()
+        if ids:
+            _notify(ids)
+
     try:
         with Pool(processes) as pool:
+            # The previous chunk's holders are mailed while the pool renders the next one.
+            render = functools.partial(pool.render, meanwhile=mail_unmailed)
             while True:
-                ids = _issue_chunk(batch_id, chunk, pool)
+                ids = _issue_chunk(batch_id, chunk, render)
                 if not ids:
                     break
                 issued += len(ids)
-                _notify(ids)
+                unmailed.extend(ids)
+            mail_unmailed()
         with write_transaction():
             batch = db.session.get(CertificateBatch, batch_id)
             batch.status = BatchStatus.done
@@ -126,7 +138,7 @@ def run_batch(batch_id: int, *, processes: int | None = None) -> int:
     return issued
 
 
-def _issue_chunk(batch_id: int, size: int, pool: Pool) -> list[int]:
+def _issue_chunk(batch_id: int, size: int, render: services.Renderer) -> list[int]:
     with write_transaction():
         batch = db.session.get(CertificateBatch, batch_id)
         event = services.event_for_printing(batch.event_id)
@@ -144,7 +156,7 @@ def _issue_chunk(batch_id: int, size: int, pool: Pool) -> list[int]:
             return []
         by = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
         certificates = services.issue_many(
-            event, enrollments, by=by, render=pool.render, today=today
+            event, enrollments, by=by, render=render, today=today
         )
         batch.done += len(certificates)
         batch.total = max(batch.total, batch.done)
@@ -163,4 +175,3 @@ def _notify(certificate_ids: list[int]) -> None:
     )
     for certificate in certificates:
         services.notify_issued(certificate)
-    db.session.rollback()

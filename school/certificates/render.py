@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 from school.certificates import pdf
@@ -58,16 +59,27 @@ class Pool:
             )
         return self._executor
 
-    def render(self, items: list[tuple[str, str]]) -> list[bytes]:
+    def render(
+        self, items: list[tuple[str, str]], meanwhile: Callable[[], None] | None = None
+    ) -> list[bytes]:
+        """PDFs of `items`; `meanwhile` runs here while the pool renders (a batch mails
+        the previous chunk's holders then, instead of leaving the pool idle)."""
         if self.processes <= 1 or len(items) < 2:
+            if meanwhile is not None:
+                meanwhile()
             return pdf.render_many(items)
-        # Contiguous slices, one or more per process, so that each task is worth sending.
+        # Contiguous slices, two per process, so that each task is worth sending and a
+        # slow one does not leave the other process idle for long.
         slices = min(len(items), self.processes * 2)
         size = -(-len(items) // slices)
-        parts = [items[i : i + size] for i in range(0, len(items), size)]
+        pool = self._pool()
+        futures = [pool.submit(pdf.render_many, items[i : i + size])
+                   for i in range(0, len(items), size)]
+        if meanwhile is not None:
+            meanwhile()
         results: list[bytes] = []
-        for part in self._pool().map(pdf.render_many, parts):
-            results.extend(part)
+        for future in futures:
+            results.extend(future.result())
         return results
 
     def close(self) -> None:

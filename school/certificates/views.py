@@ -353,9 +353,10 @@ def my_certificates() -> dict:
         .order_by(Enrollment.id.desc())
         .limit(50)
     ).all()
+    letters = [(e, _letters(e)) for e in enrollments]
     return {
         "certificates": services.certificates_of(current_user),
-        "letters": [(e, _letters(e)) for e in enrollments if _letters(e)],
+        "letters": [(e, found) for e, found in letters if found],
     }
 
 

@@ -320,3 +320,15 @@ def test_participation_letter_needs_counted_attendance(
     with pytest.raises(DomainError) as e:
         services.letter_pdf("other", "ru", done)
     assert e.value.code == "unknown_letter"
+
+
+def test_the_qr_code_links_to_the_verification_page(finished_event, completed):
+    enrollment = completed(finished_event())
+    event = services.event_for_printing(enrollment.event_id)
+    html = documents.certificate_html(
+        event, documents.Issue(enrollment.id, "Ким Елена", "FPRK-2026-000001", "ABCDEFGHJKMN", DAY)
+    )
+    marker = pdf.QR_MARKER.search(html)
+    assert marker and marker.group(1) == "http://school.test/verify/ABCDEFGHJKMN"
+    drawn = pdf.QR_MARKER.sub(pdf._qr_svg, html)
+    assert "<svg" in drawn and "qr-code" not in drawn
