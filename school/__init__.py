@@ -189,11 +189,12 @@ def _register_hooks(app: Flask) -> None:
     def _template_globals():
         from flask_babel import get_locale
 
-        from school.core.nav import nav_items
+        from school.core.nav import all_nav_items, nav_groups, nav_items
         from school.i18n_fields import localized
 
         return {"current_lang": str(get_locale() or "ru"), "LANGUAGES": LANGUAGES,
-                "localized": localized, "nav_items": nav_items}
+                "localized": localized, "nav_items": nav_items,
+                "nav_groups": nav_groups, "all_nav_items": all_nav_items}
 
     register_error_handlers(app)
 

@@ -18,30 +18,57 @@ class NavItem:
     url: str
 
 
-# Endpoints that do not exist yet are skipped, so features can land one at a time.
+# Top-level entries, then groups shown as drop-down menus. Endpoints a person may not
+# reach are left out, and a group with nothing left disappears.
 MENU = [
     ("catalog.events", _l("Events")),
     ("catalog.calendar", _l("Calendar")),
     ("enrollment.my", _l("My trainings")),
-    ("catalog.manage_events", _l("Manage events")),
-    ("catalog.programs", _l("Programmes")),
-    ("enrollment.approvals", _l("Approvals")),
-    ("attendance.my_sessions", _l("Attendance")),
-    ("reports.yearly", _l("Reports")),
-    ("accounts.people", _l("People")),
-    ("orgs.branches", _l("Branches")),
-    ("orgs.organizations", _l("Primary organisations")),
-    ("orgs.unions", _l("Sectoral unions")),
-    ("orgs.regions", _l("Regions")),
-    ("orgs.import_orgs", _l("Import organisations")),
+]
+GROUPS = [
+    (_l("Training work"), [
+        ("catalog.manage_events", _l("Manage events")),
+        ("catalog.programs", _l("Programmes")),
+        ("enrollment.approvals", _l("Approvals")),
+        ("attendance.my_sessions", _l("Attendance")),
+        ("reports.yearly", _l("Reports")),
+    ]),
+    (_l("Reference data"), [
+        ("accounts.people", _l("People")),
+        ("orgs.branches", _l("Branches")),
+        ("orgs.organizations", _l("Primary organisations")),
+        ("orgs.unions", _l("Sectoral unions")),
+        ("orgs.regions", _l("Regions")),
+        ("orgs.import_orgs", _l("Import organisations")),
+    ]),
 ]
 
 
-def nav_items() -> list[NavItem]:
-    """Menu entries whose declared rule lets the current person in."""
+@dataclass(frozen=True)
+class NavGroup:
+    label: str
+    items: list[NavItem]
+
+
+def _allowed(entries) -> list[NavItem]:
     items = []
-    for endpoint, label in MENU:
+    for endpoint, label in entries:
         rule = rule_for(endpoint)
         if rule is not None and rule.allows(current_user):
             items.append(NavItem(endpoint, str(label), url_for(endpoint)))
     return items
+
+
+def nav_items() -> list[NavItem]:
+    """Top-level menu entries the current person may open."""
+    return _allowed(MENU)
+
+
+def nav_groups() -> list[NavGroup]:
+    groups = [NavGroup(str(label), _allowed(entries)) for label, entries in GROUPS]
+    return [g for g in groups if g.items]
+
+
+def all_nav_items() -> list[NavItem]:
+    """Everything the person may open, for the home page's tiles."""
+    return nav_items() + [item for group in nav_groups() for item in group.items]
