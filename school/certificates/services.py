@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -286,15 +286,27 @@ def notify_issued(certificate: Certificate) -> None:
 
 
 def start_batch(event: Event, *, by: User | None) -> CertificateBatch:
-    """Record a request to issue every missing certificate of `event` in the background."""
-    running = db.session.scalar(
-        select(CertificateBatch.id).where(
+    """Record a request to issue every missing certificate of `event` in the background.
+
+    A batch still marked active after the job timeout died with its worker (a restarted
+    web process, a killed RQ worker): it is marked failed, and a new one may start."""
+    timeout = timedelta(seconds=int(documents.setting("CERTIFICATE_JOB_TIMEOUT", 3600)))
+    active = db.session.scalars(
+        select(CertificateBatch).where(
             CertificateBatch.event_id == event.id,
             CertificateBatch.status.in_([BatchStatus.queued, BatchStatus.running]),
         )
-    )
-    if running is not None:
-        raise DomainError("batch_running", _l("Certificates for this event are being issued."))
+    ).all()
+    now = utcnow()
+    for batch in active:
+        if (batch.started_at or batch.created_at) < now - timeout:
+            batch.status = BatchStatus.failed
+            batch.error = "timed out"
+            batch.finished_at = now
+        else:
+            raise DomainError(
+                "batch_running", _l("Certificates for this event are being issued.")
+            )
     total = count_pending(event.id)
     if total == 0:
         raise DomainError("nothing_to_issue", _l("Every completed participant has a certificate."))

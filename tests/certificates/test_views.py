@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -210,6 +210,13 @@ def test_batch_start_rules(finished_event, completed, people):
     with pytest.raises(services.DomainError) as e:
         services.start_batch(event, by=people["admin"])
     assert e.value.code == "batch_running"
+    # A batch whose worker died long ago does not block the event for ever.
+    stale = db.session.scalar(select(CertificateBatch))
+    stale.created_at = stale.created_at - timedelta(hours=2)
+    db.session.commit()
+    fresh = services.start_batch(event, by=people["admin"])
+    db.session.commit()
+    assert stale.status is BatchStatus.failed and fresh.status is BatchStatus.queued
 
 
 def test_batch_renders_in_a_process_pool(app, finished_event, completed, people, tmp_path):
