@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 from flask import render_template
 from flask_babel import gettext as _
@@ -14,22 +13,8 @@ from openpyxl.utils import get_column_letter
 from school.attendance.models import AttendanceStatus
 from school.attendance.pdf import render_pdf
 from school.attendance.services import Sheet
+from school.core.exports import neutralise
 from school.timeutil import to_local
-
-# A cell starting with one of these is a formula to Excel and LibreOffice ("CSV/formula
-# injection"); control characters that start a line count too.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # refused by the XLSX format
-
-
-def safe_cell(value):
-    """Text a spreadsheet shows as text: formulas neutralised with a leading apostrophe."""
-    if not isinstance(value, str):
-        return value
-    value = _ILLEGAL.sub("", value)
-    if value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def sheet_filename(sheet: Sheet, ext: str) -> str:
@@ -47,16 +32,16 @@ def sheet_xlsx(sheet: Sheet) -> bytes:
     ws = wb.active
     ws.title = _("Attendance")[:31]
     event = sheet.event
-    ws.append([safe_cell(event.title)])
+    ws.append([neutralise(event.title)])
     ws["A1"].font = Font(bold=True, size=13)
     period = f"{event.starts_on:%d.%m.%Y} – {event.ends_on:%d.%m.%Y}"
-    ws.append([safe_cell(period), safe_cell(_("Threshold: %(n)d%%",
+    ws.append([neutralise(period), neutralise(_("Threshold: %(n)d%%",
                                               n=event.program.completion_threshold))])
     ws.append([])
     header = [_("No."), _("Full name"), _("Primary union organisation")]
     header += [_session_label(s) for s in sheet.sessions]
     header += [_("Attended"), _("Share of sessions (percent)"), _("Academic hours"), _("Status")]
-    ws.append([safe_cell(h) for h in header])
+    ws.append([neutralise(h) for h in header])
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
@@ -81,12 +66,12 @@ def sheet_xlsx(sheet: Sheet) -> bytes:
             float(outcome.hours),
             row.enrollment.status.label,
         ]
-        ws.append([safe_cell(v) for v in values])
+        ws.append([neutralise(v) for v in values])
     totals = ["", _("Total present or late"), ""]
     for session in sheet.sessions:
         totals.append(sheet.count(session.id, AttendanceStatus.present)
                       + sheet.count(session.id, AttendanceStatus.late))
-    ws.append([safe_cell(v) for v in totals])
+    ws.append([neutralise(v) for v in totals])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     widths = {1: 5, 2: 36, 3: 36}

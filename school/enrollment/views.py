@@ -25,9 +25,10 @@ from sqlalchemy import select
 from school.accounts.models import User
 from school.accounts.services import people_query
 from school.catalog.models import Event, EventStatus
+from school.core import exports
 from school.core.utils import get_or_404, optional_int, paginate, safe_next
 from school.dbtypes import utcnow
-from school.enrollment import exports, nominations, services
+from school.enrollment import nominations, services
 from school.enrollment.forms import (
     CancelForm,
     DecisionForm,

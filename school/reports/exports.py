@@ -7,9 +7,7 @@ formula, so a participant named `=HYPERLINK("…")` must come out as text. Numbe
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -17,7 +15,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from school.accounts.models import Category
-from school.enrollment.exports import neutralise
+from school.core.exports import csv_bytes, neutralise, sheet_title, xlsx_bytes
 from school.reports.services import Differences, PlanReport, YearlyReport
 from school.timeutil import now, to_local
 
@@ -26,13 +24,7 @@ BOLD = Font(bold=True)
 
 
 def _csv(header: list[str], rows) -> bytes:
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(header, rows)
 
 
 def _region_name(region) -> str:
@@ -68,7 +60,7 @@ def yearly_csv(report: YearlyReport) -> bytes:
 
 
 def _sheet_title(text: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", " ", text)[:31]
+    return sheet_title(text)
 
 
 def _write_table(ws, header: list, rows: list[list], *, total_row: list | None = None,
@@ -175,8 +167,6 @@ def participants_csv(rows) -> bytes:
 
 
 def participants_xlsx(rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _sheet_title(_("Participants"))
-    _write_table(ws, _participant_header(), [_participant_row(r) for r in rows], freeze="C2")
-    return _save(wb)
+    # Streamed: a year's list can hold a hundred thousand people.
+    return xlsx_bytes(_participant_header(), (_participant_row(r) for r in rows),
+                      title=_("Participants"), freeze="C2")

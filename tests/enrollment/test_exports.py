@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from school.enrollment.exports import csv_bytes, neutralise, xlsx_bytes
+from school.core.exports import csv_bytes, neutralise, xlsx_bytes
 
 
 @pytest.mark.parametrize(
