@@ -10,7 +10,7 @@ to the holder (in-memory backend) — three ways:
 - naive: one at a time in this process, WeasyPrint called with default arguments (a new
   font configuration and a freshly parsed stylesheet for every document);
 - tuned, 1 process: the same loop with one font configuration and one parsed stylesheet
-  for the process (school.certificates.pdf);
+  for the process (school.pdf);
 - tuned, N processes: the background batch itself (school.certificates.jobs.run_batch):
   chunks under one lock each, rendered by a pool of N processes that each keep one font
   configuration and stylesheet.
@@ -119,7 +119,7 @@ def time_(hour: int):
 def naive_render(items):
     from weasyprint import HTML
 
-    from school.certificates import pdf
+    from school import pdf
 
     css = str(pdf.STATIC_ROOT / pdf.STYLESHEETS["certificate"])
     return [HTML(string=html, base_url=pdf.STATIC_URL).write_pdf(stylesheets=[css])

@@ -11,9 +11,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from school.attendance.models import AttendanceStatus
-from school.attendance.pdf import render_pdf
 from school.attendance.services import Sheet
 from school.core.exports import neutralise
+from school.pdf import render_pdf
 from school.timeutil import to_local
 
 
@@ -92,4 +92,4 @@ def signin_pdf(sheet: Sheet) -> bytes:
     """A4 landscape: names and one signature column per session, for halls without
     network; the instructor types the marks in afterwards."""
     html = render_template("attendance/signin_sheet.html", sheet=sheet, blank_rows=BLANK_ROWS)
-    return render_pdf(html, ["css/attendance-print.css"])
+    return render_pdf(html, "attendance")

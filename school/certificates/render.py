@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-from school.certificates import pdf
+from school import pdf
 
 TASKS_PER_WORKER = 100  # each task is a slice of a chunk, ~10 documents
 

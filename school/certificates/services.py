@@ -24,10 +24,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
+from school import pdf
 from school.accounts.models import User
 from school.attendance.models import AttendanceMark
 from school.catalog.models import Event, EventSession, Program
-from school.certificates import documents, pdf
+from school.certificates import documents
 from school.certificates.models import (
     BatchStatus,
     Certificate,

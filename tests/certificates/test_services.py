@@ -15,7 +15,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from sqlalchemy import select
 
-from school.certificates import documents, pdf, services
+from school import pdf
+from school.certificates import documents, services
 from school.certificates.models import Certificate, RegistryCounter
 from school.enrollment.models import Enrollment
 from school.errors import DomainError
@@ -146,7 +147,7 @@ def test_renderer_fetches_only_the_apps_own_assets():
     assert fetcher.fetch(pdf.STATIC_URL + "fonts/DejaVuSerif.ttf").read(4) == b"\x00\x01\x00\x00"
     for url in (
         "file:///etc/passwd",
-        pdf.STATIC_URL + "../certificates/pdf.py",
+        pdf.STATIC_URL + "../pdf.py",
         "http://127.0.0.1:9/x.png",
         "https://example.com/font.ttf",
         "ftp://example.com/x",

@@ -20,11 +20,12 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-STATIC_ROOT = (Path(__file__).resolve().parent.parent / "static").resolve()
+STATIC_ROOT = (Path(__file__).resolve().parent / "static").resolve()
 STATIC_URL = STATIC_ROOT.as_uri() + "/"
 STYLESHEETS = {
     "certificate": "css/certificate.css",
     "letter": "css/letter.css",
+    "attendance": "css/attendance-print.css",
 }
 
 _lock = threading.Lock()
