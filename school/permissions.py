@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import false
+from sqlalchemy import false, select
 
 if TYPE_CHECKING:
     from school.accounts.models import User
@@ -87,8 +87,8 @@ def visible_branch_ids(user: User) -> set[int] | None:
     """Branches whose people and records `user` may see: None means all (admins)."""
     if user.has_role("admin"):
         return None
-    from school.orgs.models import Branch
     from school.extensions import db
+    from school.orgs.models import Branch
 
     ids: set[int] = set()
     union_ids = [g.union_id for g in user.grants if g.role == "coordinator" and g.union_id]
@@ -111,3 +111,48 @@ def scope_to_branches(query, column, user: User):
     if ids is None:
         return query
     return query.where(column.in_(ids)) if ids else query.where(false())
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+def coordinator_scope(user: User) -> tuple[set[int], set[int]]:
+    """(union ids, branch ids) named in the person's coordinator grants."""
+    unions = {g.union_id for g in user.grants if g.role == "coordinator" and g.union_id}
+    branches = {g.branch_id for g in user.grants if g.role == "coordinator" and g.branch_id}
+    return unions, branches
+
+
+def manages_event(user, event) -> bool:
+    """Admins manage every event; a coordinator the events organised by their union or
+    branch (a union's coordinator also those of the union's branches). Training-centre
+    events (no organiser union or branch) are the admins' alone."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role("admin"):
+        return True
+    unions, branches = coordinator_scope(user)
+    if not unions and not branches:
+        return False
+    if event.organizer_union_id is not None and event.organizer_union_id in unions:
+        return True
+    if event.organizer_branch_id is not None:
+        if event.organizer_branch_id in branches:
+            return True
+        if unions and event.organizer_branch.union_id in unions:
+            return True
+    return False
+
+
+def teaches(user, event) -> bool:
+    """The person is one of the event's instructors."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    from school.catalog.models import event_instructor
+    from school.extensions import db
+
+    return db.session.scalar(
+        select(event_instructor.c.user_id).where(
+            event_instructor.c.event_id == event.id, event_instructor.c.user_id == user.id
+        )
+    ) is not None

@@ -20,8 +20,8 @@ from school.catalog.models import (
     Program,
     ProgramAudience,
 )
-from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.demo import seed_regions
+from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.extensions import db
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
 
@@ -107,7 +107,7 @@ def make_user(app):
             email=kw.pop("email", f"user{n}@example.kz"),
             full_name=kw.pop("full_name", f"Тестов Тест {n}"),
             category=kw.pop("category", Category.chair),
-            locale=kw.pop("locale", "ru"),
+            locale=kw.pop("locale", None),  # no choice made: the browser decides
             **kw,
         )
         user.password_hash = _password_hash()

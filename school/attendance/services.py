@@ -31,6 +31,7 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import Branch
+from school.permissions import coordinator_scope, manages_event, teaches
 
 # People on the sheet: confirmed before completion, completed / not completed after it.
 ON_SHEET = (
@@ -83,40 +84,10 @@ class Timing:
 # --- who may do what ------------------------------------------------------------------
 
 
-def _coordinator_scope(user: User) -> tuple[set[int], set[int]]:
-    union_ids = {g.union_id for g in user.grants if g.role == Role.coordinator and g.union_id}
-    branch_ids = {g.branch_id for g in user.grants if g.role == Role.coordinator and g.branch_id}
-    return union_ids, branch_ids
 
 
-def manages_event(user: User, event: Event) -> bool:
-    """A coordinator of the union or branch that organises the event (a union's coordinator
-    also manages events of that union's branches). Training-centre events have no
-    coordinator: only admins and the event's instructors."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    union_ids, branch_ids = _coordinator_scope(user)
-    if event.organizer_union_id is not None and event.organizer_union_id in union_ids:
-        return True
-    if event.organizer_branch_id is not None:
-        if event.organizer_branch_id in branch_ids:
-            return True
-        if union_ids and event.organizer_branch.union_id in union_ids:
-            return True
-    return False
 
 
-def teaches(user: User, event: Event) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        db.session.scalar(
-            select(event_instructor.c.user_id).where(
-                event_instructor.c.event_id == event.id, event_instructor.c.user_id == user.id
-            )
-        )
-        is not None
-    )
 
 
 def can_mark(user: User, event: Event) -> bool:
@@ -139,7 +110,7 @@ def teaching_events_query(user: User):
     query = select(Event).where(Event.status == EventStatus.published)
     if user.has_role(Role.admin):
         return query
-    union_ids, branch_ids = _coordinator_scope(user)
+    union_ids, branch_ids = coordinator_scope(user)
     conditions = [
         Event.id.in_(
             select(event_instructor.c.event_id).where(event_instructor.c.user_id == user.id)

@@ -62,7 +62,7 @@ class ProgramForm(FlaskForm):
         description=_l("Leave all unticked when the programme is open to everyone."),
     )
     completion_threshold = IntegerField(
-        _l("Completion threshold, % of sessions"), default=80, validators=[InputRequired()],
+        _l("Completion threshold, percent of sessions"), default=80, validators=[InputRequired()],
         description=_l("Share of sessions attended needed for the certificate."),
     )
     certificate_title_ru = StringField(_l("Certificate title in Russian"),

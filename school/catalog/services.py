@@ -42,7 +42,7 @@ from school.errors import DomainError
 from school.extensions import db
 from school.i18n_fields import current_lang
 from school.orgs.models import Branch, Region, SectoralUnion
-from school.permissions import visible_branch_ids
+from school.permissions import manages_event, teaches, visible_branch_ids
 from school.timeutil import local_datetime, local_today, now, to_local
 
 # Enrolments that hold a seat: confirmed ones, and those of finished events they came from.
@@ -90,42 +90,16 @@ def _with_program():
 # --- who manages what ----------------------------------------------------------------
 
 
-def _coordinated(user: User) -> tuple[set[int], set[int]]:
-    """(union ids, branch ids) whose events a coordinator manages; a union includes its
-    branches."""
-    unions = {g.union_id for g in user.grants if g.role == Role.coordinator and g.union_id}
-    branches = visible_branch_ids(user) or set()
-    return unions, branches
 
 
-def can_manage(user, event: Event) -> bool:
-    """Admins manage every event; a coordinator those organised by their union or branch."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_admin:
-        return True
-    if not user.has_role(Role.coordinator):
-        return False
-    unions, branches = _coordinated(user)
-    return event.organizer_branch_id in branches or event.organizer_union_id in unions
 
 
-def teaches(user, event: Event) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(
-        db.session.scalar(
-            select(event_instructor.c.user_id).where(
-                event_instructor.c.event_id == event.id, event_instructor.c.user_id == user.id
-            )
-        )
-    )
 
 
 def can_see_backstage(user, event: Event) -> bool:
     """Managers and the event's instructors: they see drafts, the link and the event's
     management page."""
-    return can_manage(user, event) or teaches(user, event)
+    return manages_event(user, event) or teaches(user, event)
 
 
 def is_participant(user, event: Event) -> bool:
@@ -152,6 +126,14 @@ def can_see_link(user, event: Event, backstage: bool | None = None) -> bool:
     if backstage is None:
         backstage = can_see_backstage(user, event)
     return backstage or is_participant(user, event)
+
+
+def _coordinated(user: User) -> tuple[set[int], set[int]]:
+    """(union ids, branch ids) whose events a coordinator manages; a union includes its
+    branches."""
+    unions = {g.union_id for g in user.grants if g.role == Role.coordinator and g.union_id}
+    branches = visible_branch_ids(user) or set()
+    return unions, branches
 
 
 def managed_events_query(user: User, *, status: str = "", search: str = ""):

@@ -49,7 +49,7 @@ from school.core.utils import flash_domain_error, get_or_404, paginate
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs import services as org_services
-from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, TEACHING, allow
+from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, TEACHING, allow, manages_event
 from school.timeutil import local_datetime, local_today, to_local
 
 bp = Blueprint("catalog", __name__)
@@ -243,7 +243,7 @@ def edit_program(program_id: int):
 def _managed_event_or_404(event_id: int, *, manage: bool = True) -> Event:
     """The event if the person manages it (or, with manage=False, teaches it); else 404."""
     event = get_or_404(Event, event_id)
-    allowed = (services.can_manage if manage else services.can_see_backstage)(current_user, event)
+    allowed = (manages_event if manage else services.can_see_backstage)(current_user, event)
     if not allowed:
         abort(404)
     return event
@@ -343,7 +343,7 @@ def edit_event(event_id: int):
 @allow(TEACHING)
 def manage_event(event_id: int):
     event = _managed_event_or_404(event_id, manage=False)
-    can_manage = services.can_manage(current_user, event)
+    can_manage = manages_event(current_user, event)
     daily = DailySessionsForm(first_day=event.starts_on, last_day=event.ends_on)
     quota_form = QuotaForm()
     instructors_form = InstructorsForm()

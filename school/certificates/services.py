@@ -404,24 +404,6 @@ def can_see_enrollment(user, enrollment: Enrollment) -> bool:
     return False
 
 
-def can_manage_event(user, event: Event) -> bool:
-    """Admins, and coordinators of the organising branch or union, issue for an event."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.has_role("admin"):
-        return True
-    branch = event.organizer_branch
-    for grant in user.grants:
-        if grant.role != "coordinator":
-            continue
-        if grant.branch_id is not None and grant.branch_id == event.organizer_branch_id:
-            return True
-        if grant.union_id is not None and (
-            grant.union_id == event.organizer_union_id
-            or (branch is not None and grant.union_id == branch.union_id)
-        ):
-            return True
-    return False
 
 
 def certificates_of(user: User) -> list[Certificate]:

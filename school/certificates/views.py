@@ -30,7 +30,7 @@ from school.core.utils import flash_domain_error
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db, limiter
-from school.permissions import PUBLIC, SIGNED_IN, STAFF, allow
+from school.permissions import PUBLIC, SIGNED_IN, STAFF, allow, manages_event
 
 bp = Blueprint("certificates", __name__)
 
@@ -49,7 +49,7 @@ def _certificate_for(number: str, *, manage: bool = False) -> Certificate:
         abort(404)
     enrollment = certificate.enrollment
     if manage:
-        if not services.can_manage_event(current_user, enrollment.event):
+        if not manages_event(current_user, enrollment.event):
             abort(404)
     elif not services.can_see_enrollment(current_user, enrollment):
         abort(404)
@@ -58,7 +58,7 @@ def _certificate_for(number: str, *, manage: bool = False) -> Certificate:
 
 def _managed_event(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
-    if event is None or not services.can_manage_event(current_user, event):
+    if event is None or not manages_event(current_user, event):
         abort(404)
     return event
 
@@ -179,7 +179,7 @@ def issue_event(event_id: int):
 @allow(STAFF)
 def issue_one(enrollment_id: int):
     enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or not services.can_manage_event(current_user, enrollment.event):
+    if enrollment is None or not manages_event(current_user, enrollment.event):
         abort(404)
     form = EmptyForm()
     if not form.validate_on_submit():
@@ -249,7 +249,7 @@ def detail(number: str):
     return render_template(
         "certificates/detail.html", certificate=certificate,
         v=services.verification(certificate),
-        manage=services.can_manage_event(current_user, certificate.enrollment.event),
+        manage=manages_event(current_user, certificate.enrollment.event),
         revoke_form=RevokeForm(prefix="revoke"), reissue_form=ReissueForm(prefix="reissue"),
     )
 
@@ -308,7 +308,7 @@ def certificate_panel(event: Event) -> dict | None:
     """What templates/certificates/_event_panel.html shows to the current person."""
     if not current_user.is_authenticated:
         return None
-    panel: dict = {"manage": services.can_manage_event(current_user, event)}
+    panel: dict = {"manage": manages_event(current_user, event)}
     if panel["manage"]:
         panel["counts"] = services.event_counts(event.id)
         panel["batch"] = services.latest_batch(event.id)

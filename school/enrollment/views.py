@@ -186,8 +186,8 @@ def approvals():
 def _roster_table(event: Event, viewer: User):
     roster = services.roster(event, viewer)
     show_iin = viewer.has_role("admin")
-    header = [_("No."), _("Status"), _("Position"), _("Full name"), _("E-mail"), _("Phone"),
-              _("IIN"), _("Region"), _("Sectoral union"), _("Branch"),
+    header = [_("No."), _("Status"), _("Place in the queue"), _("Full name"), _("E-mail"),
+              _("Phone"), _("IIN"), _("Region"), _("Sectoral union"), _("Branch"),
               _("Primary organisation"), _("Category"), _("Enrolled at")]
     rows = []
     for n, (e, position) in enumerate(roster.export_rows(), start=1):

@@ -130,7 +130,7 @@ def yearly_xlsx(report: YearlyReport, plan: PlanReport | None = None,
     about = [
         [_("Year"), report.year],
         [_("Status"), _("Closed on %(date)s", date=to_local(report.closed.closed_at)
-                        .strftime("%d.%m.%Y")) if report.closed else _("Open")],
+                        .strftime("%d.%m.%Y")) if report.closed else _("Not closed")],
         [_("Exported at"), to_local(now()).strftime("%d.%m.%Y %H:%M")],
         *[[_("Filter"), text] for text in filters_text],
     ]

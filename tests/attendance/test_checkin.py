@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from school.attendance import checkin, services
@@ -136,7 +137,8 @@ def test_a_code_used_after_the_session_window_is_refused_clearly(running_event):
     with pytest.raises(DomainError) as err:
         checkin.check_in(ctx["trainee"], code, now=late)
     assert err.value.code == "checkin_closed"
-    assert "closed" in str(err.value.message)
+    with force_locale("en"):
+        assert "closed" in str(err.value.message)
     assert _status(ctx) is None
 
 

@@ -339,6 +339,7 @@ def test_xlsx_export_has_names_sessions_totals_and_no_formulas(client, login, wo
                                                               AttendanceStatus.late)])
     db.session.commit()
     login(world["instructor"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the headers are read in English
     response = client.get(f"/events/{world['event'].id}/attendance.xlsx")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")

@@ -26,6 +26,7 @@ from school.catalog.services import (
 )
 from school.errors import DomainError
 from school.extensions import db
+from school.permissions import manages_event, teaches
 from school.timeutil import local_datetime, to_local
 from tests.catalog.conftest import future, table_counts
 from tests.factories import local_dt
@@ -406,8 +407,8 @@ def test_only_instructors_teach(world, make_event):
     refused("not_instructor", services.set_instructors, event, [999999], world["admin"])
     services.set_instructors(event, [world["instructor"].id], world["admin"])
     db.session.commit()
-    assert services.teaches(world["instructor"], event)
-    assert not services.teaches(world["trainee"], event)
+    assert teaches(world["instructor"], event)
+    assert not teaches(world["trainee"], event)
 
 
 # --- who manages what -----------------------------------------------------------------
@@ -429,9 +430,9 @@ def test_management_scope(world, make_event):
     assert listed(world["union_coordinator"]) == {of_b.id, of_v.id}
     assert listed(world["instructor"]) == {taught.id}
     assert listed(world["trainee"]) == set()
-    assert services.can_manage(world["coordinator"], of_a)
-    assert not services.can_manage(world["coordinator"], of_b)
-    assert not services.can_manage(world["instructor"], taught)
+    assert manages_event(world["coordinator"], of_a)
+    assert not manages_event(world["coordinator"], of_b)
+    assert not manages_event(world["instructor"], taught)
     assert services.can_see_backstage(world["instructor"], taught)
 
 

@@ -131,8 +131,9 @@ def test_iin_and_email_of_two_different_accounts_is_an_error(make_event, people,
     event = make_event()
     make_user(branch=tree["a"], iin=make_iin(4))
     make_user(branch=tree["a"], email="second@example.kz")
-    report = nominations.plan(event, csv_file(f"X Y Z,second@example.kz,{make_iin(4)},,,"),
-                              people["coord_a"])
+    with force_locale("en"):  # the preview's messages are written in the reader's language
+        report = nominations.plan(event, csv_file(f"X Y Z,second@example.kz,{make_iin(4)},,,"),
+                                  people["coord_a"])
     assert not report.ok and "two different accounts" in report.rows[0].errors[0]
 
 
@@ -167,7 +168,8 @@ def test_duplicates_within_the_file_and_already_enrolled(make_event, people, tre
         "Twice Person,twice@example.kz,,,,",
         "Twice Person,twice@example.kz,,,,",
     )
-    report = nominations.plan(event, data, people["coord_a"])
+    with force_locale("en"):
+        report = nominations.plan(event, data, people["coord_a"])
     assert report.rows[0].outcome == "already" and not report.rows[0].errors
     assert [r.line for r in report.bad_rows] == [4]
     assert "line 3" in report.bad_rows[0].errors[0]

@@ -21,6 +21,12 @@ from tests.factories import PASSWORD
 S = EnrollmentStatus
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """These tests read the English wording of messages."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def _alerts(response) -> str:
     return " ".join(re.findall(r'role="alert">(.*?)</div>', response.get_data(as_text=True),
                                re.S))
