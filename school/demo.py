@@ -31,6 +31,7 @@ UNIONS = [
         "name_kk": "Мемлекеттік, банк мекемелері және қоғамдық қызмет көрсету қызметкерлерінің "
         "«Қызмет» салалық кәсіптік одағы",
         "name_en": "«Kyzmet» sectoral union of public service, bank and social service workers",
+        "short": ("«Қызмет»", "«Қызмет»", "«Kyzmet»"),
         # 3 city and 16 oblast branches: Ulytau is served from Karaganda.
         "skip_regions": {"KZ-62"},
     },
@@ -39,6 +40,7 @@ UNIONS = [
         "name_ru": "Отраслевой профессиональный союз работников информации, коммуникаций и связи",
         "name_kk": "Ақпарат, коммуникациялар және байланыс қызметкерлерінің салалық кәсіптік одағы",
         "name_en": "Sectoral union of information, communications and postal workers",
+        "short": ("Профсоюз связи", "Байланыс кәсіподағы", "Communications union"),
         # 17 branches, one for each branch of Kazpost.
         "skip_regions": {"KZ-62", "KZ-10", "KZ-33"},
     },

@@ -278,7 +278,7 @@ def person(user_id: int):
     form.role.choices = [(r.value, r.label) for r in Role]
     form.union_id.choices = [(None, "—")] + [(u.id, u.name) for u in org_services.unions()]
     form.branch_id.choices = [(None, "—")] + [
-        (b.id, f"{b.name} ({b.union.code})")
+        (b.id, f"{b.name} ({b.union.short_name})")
         for b in db.session.scalars(org_services.branch_query(current_user))
     ]
     return render_template("accounts/person.html", person=person, form=form,

@@ -179,7 +179,7 @@ def organizer_choices(user: User) -> list[tuple[str, str]]:
         unions_q = unions_q.where(SectoralUnion.id.in_(union_ids))
         branches_q = branches_q.where(Branch.id.in_(branch_ids))
     choices += [(f"union:{u.id}", u.name) for u in db.session.scalars(unions_q)]
-    choices += [(f"branch:{b.id}", f"{b.name} ({b.union.code})")
+    choices += [(f"branch:{b.id}", f"{b.name} ({b.union.short_name})")
                 for b in db.session.scalars(branches_q)]
     return choices
 

@@ -349,7 +349,8 @@ def manage_event(event_id: int):
     instructors_form = InstructorsForm()
     if can_manage:
         branches = db.session.scalars(org_services.branch_query(current_user)).all()
-        quota_form.branch_id.choices = [(b.id, f"{b.name} ({b.union.code})") for b in branches]
+        quota_form.branch_id.choices = [
+            (b.id, f"{b.name} ({b.union.short_name})") for b in branches]
         instructors_form.instructor_ids.choices = [
             (u.id, u.full_name) for u in services.instructor_candidates()]
         instructors_form.instructor_ids.data = [u.id for u in event.instructors]

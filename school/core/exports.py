@@ -23,7 +23,11 @@ _WIDTH_SAMPLE = 200  # rows looked at to size the columns
 
 
 def neutralise(value):
-    """The value, with text that a spreadsheet would run as a formula made inert."""
+    """The value, with text that a spreadsheet would run as a formula made inert.
+
+    Phone numbers too (+7 701 …): a spreadsheet reads "+7 701 123" as arithmetic, and a
+    rule with exceptions is a rule an attacker can aim at.
+    """
     if not isinstance(value, str):
         return value
     value = _ILLEGAL.sub("", value)
@@ -82,7 +86,8 @@ def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "Shee
 
 
 def download(data: bytes, filename: str, kind: str) -> Response:
-    mimetype = "text/csv; charset=utf-8" if kind == "csv" else XLSX_MIMETYPE
+    # Flask adds "; charset=utf-8" to text types itself.
+    mimetype = "text/csv" if kind == "csv" else XLSX_MIMETYPE
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

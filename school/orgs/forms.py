@@ -25,6 +25,12 @@ class RegionForm(_Names):
 class UnionForm(_Names):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
                        description=_l("Short Latin code used in imports, e.g. kyzmet"))
+    short_name_ru = StringField(_l("Short name in Russian"),
+                                validators=[Optional(), Length(max=100)])
+    short_name_kk = StringField(_l("Short name in Kazakh"),
+                                validators=[Optional(), Length(max=100)])
+    short_name_en = StringField(_l("Short name in English"),
+                                validators=[Optional(), Length(max=100)])
 
 
 class BranchForm(_Names):

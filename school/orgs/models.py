@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.dbtypes import str_enum
 from school.extensions import db
-from school.i18n_fields import LocalizedName
+from school.i18n_fields import LocalizedName, localized
 
 
 class RegionType(enum.StrEnum):
@@ -45,8 +45,17 @@ class SectoralUnion(LocalizedName, db.Model):
     name_ru: Mapped[str] = mapped_column(String(300))
     name_kk: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str | None] = mapped_column(String(300))
+    # What people call the union in lists and selects («Қызмет», «Профсоюз связи»).
+    short_name_ru: Mapped[str | None] = mapped_column(String(100))
+    short_name_kk: Mapped[str | None] = mapped_column(String(100))
+    short_name_en: Mapped[str | None] = mapped_column(String(100))
 
     branches: Mapped[list[Branch]] = relationship(back_populates="union")
+
+    @property
+    def short_name(self) -> str:
+        """The short name in the current language, else the full one."""
+        return localized(self, "short_name") or self.name
 
 
 class Branch(LocalizedName, db.Model):

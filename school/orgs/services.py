@@ -149,6 +149,10 @@ def save_union(union: SectoralUnion | None, data: dict, actor) -> SectoralUnion:
     union.code = code
     for key, value in _names(data).items():
         setattr(union, key, value)
+    for lang in ("ru", "kk", "en"):
+        short = " ".join("".join(c for c in (data.get(f"short_name_{lang}") or "")
+                                 if c.isprintable()).split())
+        setattr(union, f"short_name_{lang}", short[:100] or None)
     db.session.add(union)
     db.session.flush()
     record(actor, "union.save", union)

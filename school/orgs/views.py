@@ -145,7 +145,7 @@ def edit_branch(branch_id: int):
 def _org_choices(form) -> None:
     query = services.branch_query(current_user)
     form.branch_id.choices = [
-        (b.id, f"{b.name} ({b.union.code})") for b in db.session.scalars(query)
+        (b.id, f"{b.name} ({b.union.short_name})") for b in db.session.scalars(query)
     ]
 
 

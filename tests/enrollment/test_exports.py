@@ -42,3 +42,4 @@ def test_xlsx_holds_no_formulas():
     assert sheet.title == "abc"
     assert [c.value for c in sheet["A"]] == ["name", "'=HYPERLINK(\"http://evil\")", "Ким"]
     assert all(c.data_type == "s" for c in sheet["A"])
+
