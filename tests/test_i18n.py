@@ -127,3 +127,25 @@ def test_home_page_in_russian(client):
     assert '<html lang="ru">' in html
     assert SCHOOL_RU in html
     assert SCHOOL_EN not in html
+
+
+def test_the_catalogue_holds_every_string_in_the_code(tmp_path):
+    """A string added to code or a template without `scripts/i18n update` would show in
+    English on Kazakh and Russian pages: extract afresh and compare with messages.pot."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    fresh = tmp_path / "fresh.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "_l", "-k", "lazy_gettext", "-k", "ngettext:1,2", "--no-location",
+         "-o", str(fresh), "."],
+        cwd=root, check=True, capture_output=True,
+    )
+    with fresh.open("rb") as fh:
+        in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    with (root / "school/translations/messages.pot").open("rb") as fh:
+        in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    missing = sorted(in_code - in_catalogue)
+    assert missing == [], f"run scripts/i18n update and translate: {missing[:20]}"
