@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date
@@ -57,7 +58,7 @@ def flask(args: list[str], env: dict) -> str:
 
 
 @contextmanager
-def gunicorn(target: str, env: dict, workers: int = 2):
+def gunicorn(target: str, env: dict, workers: int = 2, extra: list[str] | None = None):
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -150,13 +151,227 @@ _FIRST_EVENT = (
 )
 
 
+
+# --- enrolment under a crowd -------------------------------------------------------------
+
+_ENROL_SETUP = """
+from datetime import timedelta
+from school.accounts.models import Category, Role, RoleGrant, User
+from school.catalog.models import Event, EventSession, EventStatus, EventFormat, EventKind, Program
+from school.demo import seed_regions
+from school.dbtypes import utcnow
+from school.extensions import db
+from school.orgs.models import Branch, BranchKind, SectoralUnion
+from school.timeutil import local_datetime, local_today
+from datetime import time
+regions = seed_regions()
+union = SectoralUnion(code="bench", name_ru="Профсоюз", name_kk="Кәсіподақ")
+db.session.add(union); db.session.flush()
+branch = Branch(union_id=union.id, region_id=regions["KZ-71"].id, kind=BranchKind.city,
+                name_ru="Филиал", name_kk="Филиал")
+db.session.add(branch); db.session.flush()
+shared = User(); shared.set_password("bench-pass-1")
+for i in range(PEOPLE):
+    u = User(email=f"p{i}@bench.kz", full_name=f"Участник {i}", category=Category.chair,
+             branch_id=branch.id, union_id=union.id, region_id=branch.region_id,
+             password_hash=shared.password_hash)
+    u.grants.append(RoleGrant(role=Role.trainee))
+    db.session.add(u)
+program = Program(code="B", title_ru="Семинар", title_kk="Семинар", academic_hours=8)
+db.session.add(program); db.session.flush()
+day = local_today() + timedelta(days=30)
+event = Event(program_id=program.id, kind=EventKind.seminar, format=EventFormat.in_person,
+              starts_on=day, ends_on=day, capacity=SEATS, status=EventStatus.published,
+              enrol_opens_at=utcnow() - timedelta(days=1), venue="Астана")
+event.sessions.append(EventSession(starts_at=local_datetime(day, time(9)),
+                                   ends_at=local_datetime(day, time(17)), academic_hours=8))
+db.session.add(event); db.session.commit()
+print(event.id)
+"""
+
+_ENROL_COUNT = """
+from sqlalchemy import func, select
+from school.enrollment.models import Enrollment
+from school.extensions import db
+rows = db.session.execute(select(Enrollment.status, func.count()).where(
+    Enrollment.event_id == EVENT).group_by(Enrollment.status)).all()
+pairs = db.session.execute(select(Enrollment.user_id, func.count()).where(
+    Enrollment.event_id == EVENT).group_by(Enrollment.user_id).having(func.count() > 1)).all()
+print({str(s.value): n for s, n in rows}, len(pairs))
+"""
+
+
+class Visitor:
+    """One signed-in person with a cookie jar and the page's CSRF token."""
+
+    def __init__(self, base: str):
+        import http.cookiejar
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect())
+        self.token = ""
+
+    def request(self, path: str, data: dict | None = None) -> int:
+        import urllib.error
+        import urllib.parse
+
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=60) as response:
+                page = response.read().decode("utf-8", "replace")
+                status = response.status
+        except urllib.error.HTTPError as e:
+            page, status = e.read().decode("utf-8", "replace"), e.code
+        found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        if found:
+            self.token = found.group(1)
+        return status
+
+    def sign_in(self, email: str, password: str) -> None:
+        self.request("/login")
+        status = self.request("/login", {"email": email, "password": password,
+                                         "csrf_token": self.token})
+        if status != 302:
+            raise RuntimeError(f"login of {email} answered {status}")
+
+
+def section_enrolment(people: int = 500, seats: int = 60) -> None:
+    print(f"enrolment ({people} concurrent requests for {seats} seats, PostgreSQL, "
+          "gunicorn 2 workers × 16 threads)")
+    if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode != 0:
+        row("enrolment crowd", "skipped", "PostgreSQL is not answering at 127.0.0.1:5432")
+        return
+    name = "bench_enrolment"
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-d", "test", "-q", "-c", sql], check=True,
+                       env={**os.environ, "PGOPTIONS": "--client-min-messages=warning"})
+    env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://root@127.0.0.1:5432/{name}",
+           "SECRET_KEY": "bench", "RATELIMIT_ENABLED": "false", "PAGE_CACHE_SECONDS": "0"}
+    flask(["db", "upgrade"], env)
+    setup = _ENROL_SETUP.replace("PEOPLE", str(people)).replace("SEATS", str(seats))
+    event_id = _python(setup, env).strip().splitlines()[-1]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with gunicorn("app:app", env, extra=["-k", "gthread", "--threads", "16"]) as base:
+        visitors = [Visitor(base) for _ in range(people)]
+        with ThreadPoolExecutor(16) as pool:  # signing in is not what is measured
+            list(pool.map(lambda iv: iv[1].sign_in(f"p{iv[0]}@bench.kz", "bench-pass-1"),
+                          enumerate(visitors)))
+        barrier = threading.Barrier(people)
+
+        def enrol(visitor: Visitor) -> tuple[int, float]:
+            barrier.wait()
+            started = time.perf_counter()
+            status = visitor.request(f"/events/{event_id}/enroll",
+                                     {"csrf_token": visitor.token})
+            return status, time.perf_counter() - started
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(people) as pool:
+            results = list(pool.map(enrol, visitors))
+        elapsed = time.perf_counter() - started
+    counts, duplicates = _python(_ENROL_COUNT.replace("EVENT", event_id), env).strip().rsplit(
+        " ", 1)
+    statuses: dict[int, int] = {}
+    for status, _ in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    errors = sum(n for s, n in statuses.items() if s >= 500)
+    slowest = max(t for _, t in results)
+    row("enrolment: 500 at once for 60 seats", f"{elapsed:.2f} s",
+        f"answers {statuses}; {errors} errors; slowest {slowest:.2f} s")
+    row("enrolment: outcome in the database", counts.replace("'", ""),
+        f"{duplicates} people enrolled twice")
+    subprocess.run(["psql", "-h", "127.0.0.1", "-d", "test", "-q", "-c",
+                    f"DROP DATABASE IF EXISTS {name}"], env={**os.environ,
+                   "PGOPTIONS": "--client-min-messages=warning"})
+
+
+# --- a large export --------------------------------------------------------------------------
+
+_EXPORT = """
+import resource, time
+from school.core.exports import xlsx_bytes
+rows = ((2025, f"Әбілқайырова Гауһар {i}", "KZ-79", "Шымкент", "Городской филиал «Қызмет»",
+         "chair", "Школа профсоюзного лидера", "SPL", "2025-03-14", f"FPRK-2025-{i:06d}")
+        for i in range(ROWS))
+header = ["Year", "Full name", "Region code", "Region", "Branch", "Category", "Event",
+          "Programme", "Ended on", "Certificate No."]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+if MODE == "streamed":
+    data = xlsx_bytes(header, rows, title="Participants")
+else:
+    import io
+    from openpyxl import Workbook
+    wb = Workbook(); ws = wb.active; ws.append(header)
+    for r in rows:
+        ws.append(list(r))
+    out = io.BytesIO(); wb.save(out); data = out.getvalue()
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(f"{seconds:.2f} {(peak - before) / 1024:.0f} {len(data) / 1e6:.1f}")
+"""
+
+
+def section_export(rows_count: int = 100_000) -> None:
+    print(f"export (XLSX of {rows_count:,} participant rows, 10 columns)")
+    for mode, label in (("streamed", "the app's streamed writer"),
+                        ("in-memory", "plain openpyxl workbook (for comparison)")):
+        code = _EXPORT.replace("ROWS", str(rows_count)).replace("MODE", repr(mode))
+        out = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+        row(f"XLSX {rows_count:,} rows: {label}", f"{float(out[0]):.1f} s",
+            f"peak memory +{out[1]} MB, file {out[2]} MB")
+
+
+# --- the report and the certificates: their own scripts ---------------------------------------
+
+
+def _script_table(script: str, args: list[str], label: str) -> None:
+    out = subprocess.run([PY, script, *args], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        row(label, "failed", out.stderr.strip().splitlines()[-1][:120] if out.stderr else "")
+        return
+    for line in out.stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or len(cells) < 3 or set(cells[0]) <= set("-: "):
+            continue
+        if cells[0] in ("database", "mode"):
+            continue
+        if script.endswith("reports.py"):
+            row(f"report ({cells[0]}): {cells[1]}", f"{cells[2]} ms", f"{cells[3]} × bare")
+        else:
+            row(f"certificates: {cells[0]}", f"{cells[3]} /s",
+                f"{cells[1]} in {cells[2]} s, RSS {cells[4]}")
+
+
+def section_report(scale: float) -> None:
+    print(f"report (scale {scale:g}: {scale * 1_000_000:,.0f} enrolments)")
+    _script_table("bench/reports.py", ["--scale", str(scale), "--repeat", "3"], "report")
+
+
+def section_certificates(count: int) -> None:
+    print(f"certificates ({count} per mode)")
+    _script_table("bench/certificates.py", ["--count", str(count)], "certificates")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--scale", type=float, default=0.1, help="history behind the pages (1 = 1M enrolments)"
     )
     parser.add_argument("--seconds", type=int, default=10, help="per throughput run")
-    parser.add_argument("--only", nargs="*", help="sections to run")
+    parser.add_argument("--only", nargs="*", help="sections to run: pages enrolment report "
+                        "certificates export")
+    parser.add_argument("--report-scale", type=float, default=1.0,
+                        help="data behind the report benchmark (1 = 1M enrolments)")
+    parser.add_argument("--certificates", type=int, default=500)
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -175,7 +390,13 @@ def main() -> int:
     flask(["db", "upgrade"], env)
     flask(["seed-demo", "--scale", str(args.scale)], env)
 
-    sections = {"pages": lambda: section_pages(env, args.seconds)}
+    sections = {
+        "pages": lambda: section_pages(env, args.seconds),
+        "enrolment": section_enrolment,
+        "report": lambda: section_report(args.report_scale),
+        "certificates": lambda: section_certificates(args.certificates),
+        "export": section_export,
+    }
     for name in args.only or sections:
         sections[name]()
 

@@ -8,6 +8,7 @@ formula, so a participant named `=HYPERLINK("…")` must come out as text. Numbe
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -64,7 +65,7 @@ def _sheet_title(text: str) -> str:
 
 
 def _write_table(ws, header: list, rows: list[list], *, total_row: list | None = None,
-                 freeze: str = "B2") -> None:
+                 freeze: str = "B2", percent_column: int | None = None) -> None:
     ws.append([neutralise(h) for h in header])
     for cell in ws[1]:
         cell.font = BOLD
@@ -75,6 +76,13 @@ def _write_table(ws, header: list, rows: list[list], *, total_row: list | None =
         ws.append([neutralise(v) for v in total_row])
         for cell in ws[ws.max_row]:
             cell.font = BOLD
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "DD.MM.YYYY"
+    if percent_column is not None:  # shares (0.5) shown as 50 %
+        for (cell,) in ws.iter_rows(min_row=2, min_col=percent_column, max_col=percent_column):
+            cell.number_format = "0%"
     ws.freeze_panes = freeze
     ws.column_dimensions["A"].width = 40
     for i in range(2, len(header) + 1):
@@ -101,38 +109,47 @@ def _matrix(ws, report: YearlyReport, measure: str) -> None:
 
 def yearly_xlsx(report: YearlyReport, plan: PlanReport | None = None,
                 diffs: Differences | None = None, filters_text: list[str] = ()) -> bytes:
+    """The report as a workbook: the matrix twice (participations, people), plan against
+    result, changes since closing, and what the figures cover.
+
+    Sheet names have message ids of their own (the report's "People trained", not the admin
+    menu's "People", which Kazakh renders as "Users"), short enough in every language for
+    Excel's 31 characters."""
     wb = Workbook()
     ws = wb.active
     ws.title = _sheet_title(_("Participations"))
     _matrix(ws, report, "participations")
-    _matrix(wb.create_sheet(_sheet_title(_("People"))), report, "people")
+    _matrix(wb.create_sheet(_sheet_title(_("People trained"))), report, "people")
 
     if plan is not None:
-        ws = wb.create_sheet(_sheet_title(_("Plan")))
+        ws = wb.create_sheet(_sheet_title(_("Plan and result")))
         rows = []
         for level, lines in ((_("Sectoral union"), plan.unions), (_("Region"), plan.regions),
-                             (_("Branch"), plan.branches), (_("Category"), plan.categories)):
-            rows += [[line.label, level, line.planned, line.actual, line.percent]
+                             (_("Branch"), plan.branches),
+                             (_("Participant category"), plan.categories)):
+            rows += [[line.label, level, line.planned, line.actual, line.share]
                      for line in lines]
-        total = [plan.total.label, "", plan.total.planned, plan.total.actual, plan.total.percent]
+        total = [plan.total.label, _("Total"), plan.total.planned, plan.total.actual,
+                 plan.total.share]
         _write_table(ws, [_("Name"), _("Level"), _("Planned"), _("People trained"),
-                          _("Plan fulfilled")], rows, total_row=total)
+                          _("Plan fulfilled")], rows, total_row=total, percent_column=5)
 
     if diffs is not None:
-        ws = wb.create_sheet(_sheet_title(_("Changes since closing")))
-        rows = [[d.full_name, d.reason_label, d.event_title, d.ends_on.isoformat(),
+        ws = wb.create_sheet(_sheet_title(_("Changes after closing")))
+        rows = [[d.full_name, d.reason_label, d.event_title, d.ends_on,
                  _region_name(d.region), d.branch.name if d.branch else "",
                  _category_name(d.category)] for d in diffs.items]
         _write_table(ws, [_("Full name"), _("Change"), _("Event"), _("Ended on"), _("Region"),
-                          _("Branch"), _("Category")], rows)
+                          _("Branch"), _("Participant category")], rows)
 
-    ws = wb.create_sheet(_sheet_title(_("About")))
+    ws = wb.create_sheet(_sheet_title(_("About the report")))
     about = [
         [_("Year"), report.year],
-        [_("Status"), _("Closed on %(date)s", date=to_local(report.closed.closed_at)
-                        .strftime("%d.%m.%Y")) if report.closed else _("Not closed")],
-        [_("Exported at"), to_local(now()).strftime("%d.%m.%Y %H:%M")],
+        [_("Report covers"), report.coverage],
         *[[_("Filter"), text] for text in filters_text],
+        [_("Year status"), _("Closed on %(date)s", date=to_local(report.closed.closed_at)
+                             .strftime("%d.%m.%Y")) if report.closed else _("Not closed")],
+        [_("Exported at"), to_local(now()).strftime("%d.%m.%Y %H:%M")],
     ]
     _write_table(ws, [_("Report"), _("Trained union activists")], about, freeze="A2")
     return _save(wb)
@@ -153,13 +170,14 @@ def _participant_row(row) -> list:
     return [
         year, full_name, region_code or "", _region_name(region) if region else "",
         branch.name if branch else "", _category_name(category), event.title,
-        program.code, event.ends_on.isoformat(), number or "",
+        program.code, event.ends_on, number or "",
     ]
 
 
 def _participant_header() -> list[str]:
     return [_("Year"), _("Full name"), _("Region code"), _("Region"), _("Branch"),
-            _("Category"), _("Event"), _("Programme"), _("Ended on"), _("Certificate No.")]
+            _("Participant category"), _("Event"), _("Programme"), _("Ended on"),
+            _("Certificate No.")]
 
 
 def participants_csv(rows) -> bytes:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
@@ -49,7 +50,7 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import Branch, Region, SectoralUnion
-from school.permissions import visible_branch_ids
+from school.permissions import coordinator_scope, visible_branch_ids
 from school.reports.models import ClosedYear, ClosedYearRow, TrainingPlan
 from school.timeutil import local_today
 
@@ -88,20 +89,85 @@ class Filters:
         return {k: (v.value if hasattr(v, "value") else v)
                 for k, v in self.__dict__.items() if v is not None}
 
+    @property
+    def narrows_training(self) -> bool:
+        """Filters that pick some trainings (programme, kind, format): a plan is made for
+        all the year's training, so it is not compared with such a selection."""
+        return any(v is not None for v in (self.program_id, self.kind, self.event_format))
+
 
 @dataclass(frozen=True)
 class Scope:
-    """Branches the reader may see (None: everything)."""
+    """Branches the reader may see (None: everything), and the unions they coordinate as
+    a whole (a union coordinator's figures are the union's; a branch coordinator's are not)."""
 
     branch_ids: frozenset[int] | None
+    whole_unions: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, user: User) -> Scope:
         ids = visible_branch_ids(user)
-        return cls(None if ids is None else frozenset(ids))
+        if ids is None:
+            return cls(None)
+        unions, _branches = coordinator_scope(user)
+        return cls(frozenset(ids), frozenset(unions))
+
+    @property
+    def limited(self) -> bool:
+        return self.branch_ids is not None
 
     def describe(self) -> str | list[int]:
         return "all" if self.branch_ids is None else sorted(self.branch_ids)
+
+
+def union_label(union: SectoralUnion, scope: Scope) -> str:
+    """A union's short name; for a reader who sees only some of its branches, it says so."""
+    if not scope.limited or union.id in scope.whole_unions:
+        return union.short_name
+    return _("%(union)s (your branches only)", union=union.short_name)
+
+
+def coverage(scope: Scope, filters: Filters = Filters()) -> str:
+    """What the report's totals cover, in words.
+
+    "Whole federation" only for a reader who sees everything, unfiltered; a coordinator's
+    totals are named after their branch, their union, or "All your branches".
+    """
+    if filters.branch_id is not None:
+        branch = db.session.get(Branch, filters.branch_id)
+        if branch is not None:
+            return branch.name
+    union = db.session.get(SectoralUnion, filters.union_id) if filters.union_id else None
+    if not scope.limited:
+        return union.short_name if union is not None else _("Whole federation")
+    if union is not None and union.id in scope.whole_unions:
+        return union.short_name
+    q = select(Branch).where(Branch.id.in_(sorted(scope.branch_ids)) if scope.branch_ids
+                             else false())
+    if union is not None:
+        q = q.where(Branch.union_id == union.id)
+    visible = db.session.scalars(q.limit(2)).all()
+    if len(visible) == 1:
+        return visible[0].name
+    if union is not None:
+        return union_label(union, scope)
+    if len(scope.whole_unions) == 1 and not _outside_unions(scope):
+        whole = db.session.get(SectoralUnion, next(iter(scope.whole_unions)))
+        if whole is not None:
+            return whole.short_name
+    return _("All your branches")
+
+
+def _outside_unions(scope: Scope) -> bool:
+    """Whether the reader sees a branch outside the unions they coordinate as a whole."""
+    if not scope.branch_ids:
+        return False
+    return db.session.scalar(
+        select(func.count()).select_from(Branch).where(
+            Branch.id.in_(sorted(scope.branch_ids)),
+            Branch.union_id.not_in(sorted(scope.whole_unions)),
+        )
+    ) > 0
 
 
 def check_filters(filters: Filters, scope: Scope) -> None:
@@ -260,6 +326,8 @@ class YearlyReport:
     category_totals: dict[Category | None, Cell]
     total: Cell
     closed: ClosedYear | None = None
+    coverage: str = ""  # what the totals cover, in words (see `coverage`)
+    scoped: bool = False  # a coordinator's report: only regions with figures or plans
 
     def cell(self, region_id, category) -> Cell:
         return self.cells.get((region_id, category), Cell())
@@ -327,16 +395,25 @@ def yearly_report(year: int, user: User, filters: Filters = Filters()) -> Yearly
             by_category[category] = c
         else:
             total = c
-    regions: list[Region | None] = list(
-        db.session.scalars(select(Region).order_by(Region.sort_order, Region.name_ru))
-    )
+    regions_q = select(Region).order_by(Region.sort_order, Region.name_ru)
+    if scope.limited:
+        # The federation reports on every region; a coordinator's branches work in a few,
+        # so their report lists the regions with figures, or with a plan for the year.
+        planned = _plan_scope(
+            select(Branch.region_id).join(TrainingPlan, TrainingPlan.branch_id == Branch.id)
+            .where(TrainingPlan.year == year),
+            scope, Filters(union_id=filters.union_id, branch_id=filters.branch_id),
+        )
+        counted = [r for r, c in by_region.items() if r is not None and c.participations]
+        regions_q = regions_q.where(Region.id.in_(planned) | Region.id.in_(counted))
+    regions: list[Region | None] = list(db.session.scalars(regions_q))
     if None in by_region:
         regions.append(None)
     categories: list[Category | None] = list(Category)
     if None in by_category:
         categories.append(None)
     return YearlyReport(year, filters, regions, categories, cells, by_region, by_category,
-                        total, closed)
+                        total, closed, coverage=coverage(scope, filters), scoped=scope.limited)
 
 
 def trend(user: User, filters: Filters = Filters(), *, last: int | None = None,
@@ -362,6 +439,26 @@ def trend(user: User, filters: Filters = Filters(), *, last: int | None = None,
         )
         found |= {int(y): Cell(p, n) for y, p, n in db.session.execute(stmt)}
     return [(y, found.get(y, Cell())) for y in range(first, last + 1)]
+
+
+@dataclass
+class TrendYear:
+    year: int
+    cell: Cell
+    planned: int | None = None  # None: no plan, or filters a plan does not apply to
+
+
+def trend_years(user: User, filters: Filters = Filters(), *, last: int,
+                span: int = 10) -> list[TrendYear]:
+    """The trend for the chart and its table: at most `span` years up to `last`, starting
+    at the first year with figures or a plan (no row of empty years before the data)."""
+    points = trend(user, filters, last=last, span=span)
+    planned = ({} if filters.narrows_training
+               else planned_by_year(user, [y for y, _c in points], filters))
+    first = next((y for y, c in points if c.participations or planned.get(y)), None)
+    if first is None:
+        return []
+    return [TrendYear(y, c, planned.get(y)) for y, c in points if y >= first]
 
 
 def planned_by_year(user: User, years: list[int], filters: Filters = Filters()) -> dict[int, int]:
@@ -446,6 +543,11 @@ class PlanLine:
     def percent(self) -> int | None:
         return round(100 * self.actual / self.planned) if self.planned else None
 
+    @property
+    def share(self) -> float | None:
+        """Actual / planned, for a spreadsheet cell formatted as a percentage."""
+        return self.actual / self.planned if self.planned else None
+
 
 @dataclass
 class PlanReport:
@@ -454,6 +556,7 @@ class PlanReport:
     regions: list[PlanLine] = field(default_factory=list)
     branches: list[PlanLine] = field(default_factory=list)
     categories: list[PlanLine] = field(default_factory=list)
+    scoped: bool = False  # a coordinator's comparison: their branches only
 
 
 def plan_report(year: int, user: User, filters: Filters = Filters()) -> PlanReport:
@@ -509,15 +612,22 @@ def plan_report(year: int, user: User, filters: Filters = Filters()) -> PlanRepo
     def line(level, key, label):
         return PlanLine(key, label, planned.get((level, key), 0), actual.get((level, key), 0))
 
+    def region_order(region_id):
+        region = regions.get(region_id)
+        return (region.sort_order, region.name_ru) if region is not None else (10**6, "")
+
     return PlanReport(
-        total=line("total", None, str(_l("Whole federation"))),
-        unions=sorted((line("union", k, unions[k].name) for k in keys("union")),
-                      key=lambda x: x.label),
+        total=line("total", None, coverage(scope, scope_filters)),
+        unions=sorted((line("union", k, union_label(unions[k], scope)) for k in keys("union")),
+                      key=lambda x: x.label.casefold()),
         regions=[line("region", r.id, r.name)
                  for r in sorted(regions.values(), key=lambda r: (r.sort_order, r.name_ru))],
-        branches=sorted((line("branch", k, branches[k].name) for k in keys("branch")),
-                        key=lambda x: x.label),
+        # Branches in the order of their regions (as in the table above), then by name:
+        # an alphabetical sort by code point puts Kazakh letters (Қ, Ө, Ү…) after Я.
+        branches=[line("branch", b.id, b.name) for b in sorted(
+            branches.values(), key=lambda b: (region_order(b.region_id), b.name.casefold()))],
         categories=[line("category", c, c.label) for c in Category],
+        scoped=scope.limited,
     )
 
 

@@ -14,7 +14,7 @@ from school.core.utils import flash_domain_error, get_or_404, optional_int, page
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db, write_transaction
-from school.orgs.models import Branch, SectoralUnion
+from school.orgs.models import Branch, Region, SectoralUnion
 from school.permissions import ADMIN, STAFF, allow, can_see_branch, scope_to_branches
 
 # Importing the models here registers the feature's tables and indexes with the metadata
@@ -87,18 +87,24 @@ def _args_or_error():
 
 
 def _filter_choices(filters: services.Filters) -> dict:
-    """Options for the filter selects, limited to what the reader may see."""
+    """Options for the filter selects, limited to what the reader may see.
+
+    Unions by their short name, as people call them; branches by union, then in the order
+    of their regions (the report's order), which reads the same in every language."""
     branch_q = scope_to_branches(select(Branch), Branch.id, current_user)
     visible_unions = select(Branch.union_id).where(
         Branch.id.in_(scope_to_branches(select(Branch.id), Branch.id, current_user))
     )
-    unions = db.session.scalars(
-        select(SectoralUnion).where(SectoralUnion.id.in_(visible_unions))
-        .order_by(SectoralUnion.code)
-    ).all()
+    unions = sorted(
+        db.session.scalars(select(SectoralUnion).where(SectoralUnion.id.in_(visible_unions))),
+        key=lambda u: u.short_name.strip("«»\"").casefold(),
+    )
     if filters.union_id:
         branch_q = branch_q.where(Branch.union_id == filters.union_id)
-    branches = db.session.scalars(branch_q.order_by(Branch.union_id, Branch.name_ru)).all()
+    branches = db.session.scalars(
+        branch_q.join(Region, Region.id == Branch.region_id)
+        .order_by(Branch.union_id, Region.sort_order, Branch.name_ru)
+    ).all()
     programs = db.session.scalars(select(Program).order_by(Program.code)).all()
     return {"unions": unions, "branches": branches, "programs": programs,
             "kinds": list(EventKind), "formats": list(EventFormat)}
@@ -109,7 +115,7 @@ def _filters_text(filters: services.Filters) -> list[str]:
     out = []
     if filters.union_id:
         union = db.session.get(SectoralUnion, filters.union_id)
-        out.append(f"{_('Sectoral union')}: {union.name if union else filters.union_id}")
+        out.append(f"{_('Sectoral union')}: {union.short_name if union else filters.union_id}")
     if filters.branch_id:
         branch = db.session.get(Branch, filters.branch_id)
         out.append(f"{_('Branch')}: {branch.name if branch else filters.branch_id}")
@@ -131,6 +137,13 @@ def _download(content: bytes, fmt: str, name: str, details: dict) -> Response:
         "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
         "Cache-Control": "private, no-store",
     })
+
+
+def _page_args(year: int) -> dict:
+    """The request's filters for links (year set; no format, no page)."""
+    args = {k: v for k, v in request.args.items() if k not in ("format", "page")}
+    args["year"] = year
+    return args
 
 
 # --- the yearly report -----------------------------------------------------------------------
@@ -165,20 +178,19 @@ def yearly():
             "participations": report.total.participations, "people": report.total.people,
         })
 
-    trend = services.trend(current_user, filters, last=max(year, 2000 + 9))
-    planned = services.planned_by_year(current_user, [y for y, _c in trend], filters)
+    trend = services.trend_years(current_user, filters, last=year)
     region_chart = charts.region_bars(
         [(exports._region_name(r), report.region_total(r.id if r else None).people)
          for r in report.regions],
         title=_("People trained in %(year)d by region", year=year),
-    )
+    ) if report.regions else None
     trend_chart = charts.trend_columns(
-        [(y, c.people, c.participations, planned.get(y)) for y, c in trend],
+        [(t.year, t.cell.people, t.cell.participations, t.planned) for t in trend],
         title=_("People trained per year"),
-    )
+    ) if trend else None
     return render_template(
         "reports/yearly.html", report=report, plan=plan, diffs=diffs, trend=trend,
-        planned=planned, region_chart=region_chart, trend_chart=trend_chart,
+        region_chart=region_chart, trend_chart=trend_chart, args=_page_args(year),
         choices=_filter_choices(filters), filters=filters, year=year,
         this_year=local_today().year, confirm=ConfirmForm(), Category=Category,
     )
@@ -207,7 +219,9 @@ def people():
     page = min(page_arg(), pages)
     items = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return render_template("reports/people.html", items=items, page=page, pages=pages,
-                           total=total, year=year, filters=filters,
+                           total=total, year=year, filters=filters, args=_page_args(year),
+                           filters_text=_filters_text(filters),
+                           coverage=services.coverage(services.Scope.of(current_user), filters),
                            closed=services.closed_years([year]).get(year))
 
 
@@ -226,8 +240,9 @@ def plans():
     query = scope_to_branches(select(Branch), Branch.id, current_user)
     if union_id:
         query = query.where(Branch.union_id == union_id)
-    items, page, pages, total = paginate(query.order_by(Branch.union_id, Branch.name_ru),
-                                         per_page=PER_PAGE)
+    query = query.join(Region, Region.id == Branch.region_id)
+    items, page, pages, total = paginate(
+        query.order_by(Branch.union_id, Region.sort_order, Branch.name_ru), per_page=PER_PAGE)
     planned = services.plan_overview(year, [b.id for b in items])
     return render_template(
         "reports/plans.html", items=items, page=page, pages=pages, total=total, year=year,
