@@ -148,6 +148,7 @@ def seed_orgs(regions: dict[str, Region]) -> None:
             spec["name_kk"],
             spec["name_en"],
         )
+        union.short_name_ru, union.short_name_kk, union.short_name_en = spec["short"]
         db.session.flush()
         templates = KYZMET_ORGS if spec["code"] == "kyzmet" else KAZPOST_ORGS
         for code, row in rows.items():
