@@ -96,6 +96,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "CONSENT_VERSION": "2026-11",
         "PAGE_SIZE": 25,
+        # Self check-in: open from N minutes before a session to N minutes after its end;
+        # a check-in more than N minutes after the start counts as late.
+        "ATTENDANCE_CHECKIN_BEFORE_MINUTES": int(env.get("ATTENDANCE_CHECKIN_BEFORE_MINUTES", 15)),
+        "ATTENDANCE_CHECKIN_AFTER_MINUTES": int(env.get("ATTENDANCE_CHECKIN_AFTER_MINUTES", 30)),
+        "ATTENDANCE_LATE_AFTER_MINUTES": int(env.get("ATTENDANCE_LATE_AFTER_MINUTES", 15)),
+        "ATTENDANCE_CHECKIN_RATE_LIMIT": env.get("ATTENDANCE_CHECKIN_RATE_LIMIT", "10 per minute"),
         # Anonymous catalogue and event pages are served from a cache this many seconds.
         "PAGE_CACHE_SECONDS": float(env.get("PAGE_CACHE_SECONDS", 5)),
     }
