@@ -109,13 +109,15 @@ class CheckinResult:
     session: EventSession
     status: AttendanceStatus  # what the participant's mark is now
     change: AttendanceChange | None  # None: the mark already said as much (or more)
+    by_instructor: bool = False  # the instructor had marked the session: left alone
 
 
 def check_in(
     user: User, raw_code: str | None, *, now: datetime | None = None,
     timing: Timing | None = None,
 ) -> CheckinResult:
-    """Mark `user` present (or late) for the session whose code this is.
+    """Mark `user` present (or late) for the session whose code this is, unless the
+    instructor has already marked them for it (then `by_instructor` and nothing changes).
 
     Raises `checkin_code_invalid`, `checkin_not_open` (too early), `checkin_closed`
     (after the window, or the code expired), `not_enrolled` (not a confirmed participant).
@@ -170,16 +172,19 @@ def check_in(
     late = now > session.starts_at + timing.late_after
     wanted = AttendanceStatus.late if late else AttendanceStatus.present
     change = record_checkin(event, enrollment, session, wanted, now=now)
-    status = AttendanceStatus(change.after) if change else _current_status(enrollment, session)
-    return CheckinResult(session, status, change)
+    if change is not None:
+        return CheckinResult(session, AttendanceStatus(change.after), change)
+    status, source = _current_mark(enrollment, session)
+    return CheckinResult(session, status, None, by_instructor=source != "checkin")
 
 
-def _current_status(enrollment: Enrollment, session: EventSession) -> AttendanceStatus:
+def _current_mark(enrollment: Enrollment, session: EventSession) -> tuple[AttendanceStatus, str]:
     from school.attendance.models import AttendanceMark
 
-    return db.session.scalar(
-        select(AttendanceMark.status).where(
+    row = db.session.execute(
+        select(AttendanceMark.status, AttendanceMark.source).where(
             AttendanceMark.enrollment_id == enrollment.id,
             AttendanceMark.session_id == session.id,
         )
-    )
+    ).one()
+    return row.status, row.source

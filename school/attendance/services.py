@@ -42,7 +42,8 @@ ON_SHEET = (
 REMARK_MAX = 300
 REASON_MAX = 500
 
-# A check-in may raise a mark, never lower it: present beats late beats the absences.
+# A repeated check-in may raise the person's own mark, never lower it: present beats late
+# beats the absences. A mark the instructor set is not touched at all (Mode.checkin).
 RANK = {
     AttendanceStatus.absent: 0,
     AttendanceStatus.excused: 1,
@@ -268,7 +269,7 @@ def default_session(sessions: Sequence[EventSession], now: datetime, timing: Tim
 class Mode(enum.Enum):
     set = "set"  # the sheet: set what was chosen
     fill = "fill"  # "all present": only cells that have no mark yet
-    raise_only = "raise_only"  # self check-in: never lower an existing mark
+    checkin = "checkin"  # self check-in: the instructor's marks stay; own ones only rise
 
 
 class _Unchanged:
@@ -367,8 +368,10 @@ def _apply(
         before_remark = mark.remark if mark else None
         if mark is not None and mode is Mode.fill:
             continue
-        if mark is not None and mode is Mode.raise_only and RANK[item.status] <= RANK[mark.status]:
-            continue
+        if mark is not None and mode is Mode.checkin and (
+            mark.source != "checkin" or RANK[item.status] <= RANK[mark.status]
+        ):
+            continue  # the instructor in the room decides; a check-in never lowers
         remark = before_remark if item.remark is UNCHANGED else item.remark
         if before_status is item.status and before_remark == remark:
             continue  # saving the same thing twice changes nothing
@@ -511,14 +514,16 @@ def record_checkin(
     *,
     now: datetime,
 ) -> AttendanceChange | None:
-    """A participant's own check-in: raises a mark, never lowers one an instructor set."""
+    """A participant's own check-in. A mark the instructor already set for the session
+    (present, late, excused or absent) is left as it is: they are the authority in the
+    room. Returns None when nothing changed."""
     event = lock_event(event.id)
     if event.status is not EventStatus.published:
         raise DomainError("checkin_closed", _l("Check-in for this session is closed."))
     changes = _write(
         [MarkInput(enrollment.id, session.id, status)],
         actor=enrollment.user,
-        mode=Mode.raise_only,
+        mode=Mode.checkin,
         source="checkin",
         reason=None,
         now=now,

@@ -204,7 +204,10 @@ def checkin_screen(event_id: int, session_id: int):
         code=code if active else None,
         display_code=checkin_service.display_code(code) if active else None,
         qr=checkin_service.qr_svg(url) if url else None, url=url, timing=timing, now=now,
-        window_open=timing.is_open(session, now), checked_in=checked_in,
+        window_open=timing.is_open(session, now), over=now > timing.closes_at(session),
+        closes=min(timing.closes_at(session), session.checkin_code_expires_at or
+                   timing.closes_at(session)),
+        checked_in=checked_in,
         participants=participants, editable=event.status is EventStatus.published,
     )
 
@@ -239,7 +242,12 @@ def checkin():
         else:
             db.session.commit()
             event = result.session.event
-            if result.status is AttendanceStatus.late:
+            if result.by_instructor:
+                flash(_("The instructor has already marked you for this session in «%(event)s»: "
+                        "%(status)s. Your check-in does not change it; if the mark is wrong, "
+                        "tell the instructor.", event=event.title, status=result.status.label),
+                      "info")
+            elif result.status is AttendanceStatus.late:
                 flash(_("You are checked in for «%(event)s», marked late.", event=event.title),
                       "warning")
             else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from school.accounts.models import Category, Role, RoleGrant, User
 from school.catalog.models import (
@@ -342,6 +342,92 @@ def _make_event(rng, program: Program, spec: ProgramSpec, start: date, region: R
 
 
 HISTORY_PER_YEAR = 10
+OPEN_SEMINAR_DAYS_AHEAD = 14  # enrolment is open from 45 days before to 2 days before
+
+
+class _Calendar:
+    """Which programme meets where and when, so that no region gets two events of one
+    programme on overlapping days (national events count as one more 'region')."""
+
+    def __init__(self, today: date):
+        self.today = today
+        self.busy: dict[tuple[str, int | None], list[tuple[date, date]]] = {}
+
+    def clashes(self, spec: ProgramSpec, region_id: int | None, start: date) -> bool:
+        span = _session_days(spec, start)
+        return any(span[0] <= last and span[-1] >= first
+                   for first, last in self.busy.get((spec.code, region_id), []))
+
+    def settle(self, spec: ProgramSpec, region_id: int | None, start: date) -> date:
+        """The first start from `start` on (later only) that clashes with nothing and is
+        not under way today."""
+        while True:
+            span = _session_days(spec, start)
+            if span[0] <= self.today + timedelta(days=3) and span[-1] >= self.today - timedelta(
+                    days=1):
+                start = _start_day(self.today + timedelta(days=5), spec)  # nothing running today
+            elif self.clashes(spec, region_id, start):
+                start = _start_day(start + timedelta(days=7), spec)
+            else:
+                return start
+
+    def book(self, event: Event, spec: ProgramSpec) -> None:
+        self.busy.setdefault((spec.code, event.region_id), []).append(
+            (event.starts_on, event.ends_on))
+
+
+def open_seminar_for_chairs(instant=None, *, with_seats: bool = True) -> Event | None:
+    """A published seminar for chairs, open to anyone (no approval), whose enrolment is
+    open right now (and, `with_seats`, that has free seats): what a newcomer enrols in at
+    once. The enrolment demo leaves seats free in it."""
+    from school.catalog.services import confirmed_counts
+
+    instant = instant or now()
+    candidates = list(db.session.scalars(
+        select(Event).join(Program, Event.program_id == Program.id)
+        .where(Event.status == EventStatus.published, Event.kind == EventKind.seminar,
+               Event.approval_mode == ApprovalMode.open,
+               or_(Event.enrol_opens_at.is_(None), Event.enrol_opens_at <= instant),
+               or_(Event.enrol_closes_at.is_(None), Event.enrol_closes_at > instant),
+               Event.starts_on > local_today())
+        .order_by(Event.starts_on, Event.id)
+    ))
+    taken = confirmed_counts(e.id for e in candidates) if with_seats else {}
+    return next((e for e in candidates if e.program.is_for(Category.chair)
+                 and (not with_seats or taken.get(e.id, 0) < e.capacity)), None)
+
+
+def _add_open_seminar(rng, programs, regions: dict[str, Region], cities, calendar: _Calendar,
+                      instructors: list[User]) -> Event | None:
+    """The training centre's open School of the Trade Union Leader in Almaty, two weeks
+    ahead: enrolment open now, plenty of seats, no approval needed."""
+    if "SPL" not in programs or "KZ-75" not in regions:
+        return None
+    program, spec = programs["SPL"]
+    region = regions["KZ-75"]
+    start = calendar.settle(spec, region.id, _start_day(
+        local_today() + timedelta(days=OPEN_SEMINAR_DAYS_AHEAD), spec))
+    event = _make_event(rng, program, spec, start, region, (None, None), cities, instructors)
+    event.approval_mode = ApprovalMode.open
+    event.capacity = 40
+    event.format = EventFormat.in_person
+    event.online_link = None
+    event.venue = event.venue or VENUES[0][0]
+    calendar.book(event, spec)
+    return event
+
+
+def _calendar_of_existing(today: date, programs) -> _Calendar:
+    calendar = _Calendar(today)
+    specs = {code: spec for code, (_program, spec) in programs.items()}
+    rows = db.session.execute(
+        select(Program.code, Event.region_id, Event.starts_on, Event.ends_on)
+        .join(Program, Event.program_id == Program.id)
+        .where(Event.status != EventStatus.cancelled, Program.code.in_(list(specs)))
+    )
+    for code, region_id, first, last in rows:
+        calendar.busy.setdefault((code, region_id), []).append((first, last))
+    return calendar
 
 
 def seed(rng) -> list[str]:
@@ -351,7 +437,17 @@ def seed(rng) -> list[str]:
     existing = db.session.scalar(
         select(func.count(Event.id)).join(Program).where(Program.code.in_(demo_codes)))
     if existing:
-        return [f"Catalogue: {len(programs)} programmes, {existing} demo events kept as they are"]
+        # Kept as they are; but a newcomer must always find a seminar to enrol in today.
+        lines = [f"Catalogue: {len(programs)} programmes, {existing} demo events kept as they are"]
+        if open_seminar_for_chairs() is None:
+            regions = {r.code: r for r in db.session.scalars(select(Region))}
+            added = _add_open_seminar(rng, programs, regions, _cities(),
+                                      _calendar_of_existing(local_today(), programs),
+                                      instructors[:1])
+            if added is not None:
+                db.session.flush()
+                lines.append(f"Catalogue: an open seminar for chairs added ({added.starts_on})")
+        return lines
 
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     unions = {u.code: u for u in db.session.scalars(select(SectoralUnion))}
@@ -364,6 +460,7 @@ def seed(rng) -> list[str]:
     others = [u for u in instructors if u is not lead]
 
     today = local_today()
+    calendar = _Calendar(today)
     plan = [code for code, n in PLAN.items() for _ in range(n)]
     rng.shuffle(plan)
     # Spread starts evenly over six months back and six months ahead.
@@ -373,7 +470,14 @@ def seed(rng) -> list[str]:
     def place(i: int, code: str, start: date) -> None:
         program, spec = programs[code]
         national = spec.kind is EventKind.online_course or (code == "KD" and rng.random() < 0.2)
-        region = None if national else regions[rng.choices(region_codes, weights)[0]]
+        region = None
+        if not national:
+            # Another region when this one has the programme on those days already.
+            for _attempt in range(10):
+                region = regions[rng.choices(region_codes, weights)[0]]
+                if not calendar.clashes(spec, region.id, start):
+                    break
+        start = calendar.settle(spec, region.id if region else None, start)
         organizer = ((None, None) if region is None
                      else _organizer(rng, spec, region, branches, unions))
         teachers = []
@@ -381,15 +485,14 @@ def seed(rng) -> list[str]:
             teachers.append(lead)
         if others:
             teachers.append(others[i % len(others)])
-        made.append(_make_event(rng, program, spec, start, region, organizer, cities, teachers))
+        event = _make_event(rng, program, spec, start, region, organizer, cities, teachers)
+        calendar.book(event, spec)
+        made.append(event)
 
     for i, code in enumerate(plan):
         spec = programs[code][1]
-        start = _start_day(today - timedelta(days=182) + timedelta(days=round(i * step)), spec)
-        span = _session_days(spec, start)
-        if span[0] <= today + timedelta(days=3) and span[-1] >= today - timedelta(days=1):
-            start = _start_day(today + timedelta(days=5), spec)  # nothing running today
-        place(i, code, start)
+        place(i, code, _start_day(today - timedelta(days=182) + timedelta(days=round(i * step)),
+                                  spec))
 
     # The two previous calendar years, so that reports, charts and certificates have a past.
     for year in (today.year - 2, today.year - 1):
@@ -406,19 +509,27 @@ def seed(rng) -> list[str]:
     branch = branches.get(("kyzmet", shymkent.id)) if shymkent else None
     if branch is not None:
         program, spec = programs["SPL"]
-        made.append(_make_event(rng, program, spec, _start_day(today + timedelta(days=30), spec),
-                                shymkent, (None, branch.id), cities, [lead] if lead else []))
-        made.append(_make_event(rng, program, spec, _start_day(today + timedelta(days=60), spec),
-                                shymkent, (None, branch.id), cities, [lead] if lead else [],
-                                status=EventStatus.draft))
+        for days, status in ((30, EventStatus.published), (60, EventStatus.draft)):
+            start = calendar.settle(spec, shymkent.id,
+                                    _start_day(today + timedelta(days=days), spec))
+            event = _make_event(rng, program, spec, start, shymkent, (None, branch.id), cities,
+                                [lead] if lead else [], status=status)
+            calendar.book(event, spec)
+            made.append(event)
         program, spec = programs["RT"]
-        cancelled = _make_event(rng, program, spec,
-                                _start_day(today + timedelta(days=20), spec), shymkent,
-                                (None, branch.id), cities, [])
+        cancelled = _make_event(
+            rng, program, spec,
+            calendar.settle(spec, shymkent.id, _start_day(today + timedelta(days=20), spec)),
+            shymkent, (None, branch.id), cities, [])
         cancelled.status = EventStatus.cancelled
         cancelled.cancelled_at = now()
         cancelled.cancel_reason = "Перенесён на следующий квартал по просьбе филиала"
         made.append(cancelled)
+    # A newcomer (trainee@demo.kz is a chair) can enrol at once.
+    open_seminar = _add_open_seminar(rng, programs, regions, cities, calendar,
+                                     [lead] if lead else [])
+    if open_seminar is not None:
+        made.append(open_seminar)
     db.session.flush()
     past = sum(1 for e in made if e.ends_on < today)
     return [

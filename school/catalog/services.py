@@ -102,6 +102,45 @@ def can_see_backstage(user, event: Event) -> bool:
     return manages_event(user, event) or teaches(user, event)
 
 
+@dataclass(frozen=True)
+class EventActions:
+    """The steps the event's management page links to, each shown only to the people the
+    step's own page lets in: the roster and nominations are staff pages (a coordinator
+    sees their branches' people there), the sheet is for whoever marks attendance, and
+    completion and certificates belong to the event's managers."""
+
+    roster: bool = False
+    sheet: bool = False
+    complete: bool = False
+    can_complete_now: bool = False  # the last session has ended
+    certificates: bool = False
+    nominate: bool = False
+    sessions_editable: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.roster or self.sheet or self.complete or self.certificates or self.nominate
+
+
+def event_actions(user, event: Event, *, can_manage: bool | None = None) -> EventActions:
+    if can_manage is None:
+        can_manage = manages_event(user, event)
+    staff = user.is_admin or user.has_role(Role.coordinator)
+    status = event.status
+    running = status is EventStatus.published
+    last_end = max((s.ends_at for s in event.sessions), default=None)
+    return EventActions(
+        roster=staff and status is not EventStatus.draft,
+        sheet=status in (EventStatus.published, EventStatus.completed)
+        and bool(event.sessions) and (can_manage or teaches(user, event)),
+        complete=can_manage and running,
+        can_complete_now=last_end is not None and last_end <= now(),
+        certificates=can_manage and status is EventStatus.completed,
+        nominate=staff and running,
+        sessions_editable=can_manage and status in (EventStatus.draft, EventStatus.published),
+    )
+
+
 def is_participant(user, event: Event) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -458,59 +497,146 @@ def _check_link_for_format(fmt: EventFormat, link: str | None) -> None:
                           field="online_link")
 
 
-def save_event(event: Event | None, data: EventData, actor: User,
-               daily: DailySessions | None = None) -> Event:
-    """Create or edit an event; `daily` adds one session a day in the same action."""
-    if event is not None:
-        _check_editable(event)
-    program = db.session.get(Program, data.program_id) if data.program_id else None
+class DomainErrors(DomainError):
+    """Several broken rules at once (at most one per form field), so a form can show them
+    all. It reads as its first error: code, message and field are the first one's."""
+
+    def __init__(self, errors: list[DomainError]):
+        first = errors[0]
+        super().__init__(first.code, first.message, field=first.field, status=first.status)
+        self.errors = errors
+
+
+class _Problems:
+    """Runs independent checks and keeps their refusals instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def ok(self, check, *args) -> bool:
+        try:
+            check(*args)
+        except DomainError as e:
+            self._keep(e)
+            return False
+        return True
+
+    def value(self, check, *args):
+        """check(*args), or None when it refused."""
+        try:
+            return check(*args)
+        except DomainError as e:
+            self._keep(e)
+            return None
+
+    def _keep(self, error: DomainError) -> None:
+        if error.field is None or all(e.field != error.field for e in self.errors):
+            self.errors.append(error)
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise DomainErrors(self.errors)
+
+
+def _program_for(program_id: int | None, event: Event | None) -> Program:
+    program = db.session.get(Program, program_id) if program_id else None
     if program is None:
         raise DomainError("program_required", _l("Choose the programme."), field="program_id")
     if not program.active and (event is None or event.program_id != program.id):
         raise DomainError("program_inactive",
                           _l("This programme is no longer offered."), field="program_id")
-    kind = _enum(EventKind, data.kind, "kind")
-    fmt = _enum(EventFormat, data.format, "format")
-    approval = _enum(ApprovalMode, data.approval_mode, "approval_mode")
-    if data.starts_on is None or data.ends_on is None:
+    return program
+
+
+def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
+    if starts_on is None or ends_on is None:
         raise DomainError("dates_required", _l("Enter the first and the last day."),
                           field="starts_on")
-    if data.ends_on < data.starts_on:
+    if ends_on < starts_on:
         raise DomainError("dates_order",
                           _l("The last day cannot be before the first day."), field="ends_on")
-    if data.capacity is None or not 1 <= data.capacity <= 100_000:
+
+
+def _check_capacity(capacity: int | None) -> None:
+    if capacity is None or not 1 <= capacity <= 100_000:
         raise DomainError("capacity", _l("Capacity must be at least 1."), field="capacity")
-    link = _link(data.online_link)
-    _check_link_for_format(fmt, link)
-    opens, closes = data.enrol_opens_at, data.enrol_closes_at
+
+
+def _check_window(opens: datetime | None, closes: datetime | None) -> None:
     if opens is not None and closes is not None and opens >= closes:
         raise DomainError("enrolment_window_order",
                           _l("Enrolment must open before it closes."), field="enrol_closes_at")
-    if data.region_id is not None and db.session.get(Region, data.region_id) is None:
+
+
+def _check_region(region_id: int | None) -> None:
+    if region_id is not None and db.session.get(Region, region_id) is None:
         raise DomainError("invalid_choice", _l("Choose from the list."), field="region_id")
-    union_id, branch_id = parse_organizer(data.organizer)
+
+
+def _organizer_of(actor: User, value: str | None, event: Event | None) -> tuple[int | None,
+                                                                                int | None]:
+    union_id, branch_id = parse_organizer(value)
     if event is None or (union_id, branch_id) != (event.organizer_union_id,
                                                   event.organizer_branch_id):
         _check_organizer(actor, union_id, branch_id)
+    return union_id, branch_id
+
+
+def _check_capacity_for(event: Event, capacity: int) -> None:
+    taken = confirmed_counts([event.id]).get(event.id, 0)
+    if capacity < taken:
+        raise DomainError(
+            "capacity_below_confirmed",
+            _l("Capacity cannot be below the %(n)d seats already confirmed.", n=taken),
+            field="capacity",
+        )
+    if any(q.seats > capacity for q in event.quotas):
+        raise DomainError("quota_exceeds_capacity",
+                          _l("A branch quota cannot exceed the event's capacity."),
+                          field="capacity")
+
+
+def save_event(event: Event | None, data: EventData, actor: User,
+               daily: DailySessions | None = None) -> Event:
+    """Create or edit an event; `daily` adds one session a day in the same action.
+
+    Every rule that does not depend on another is checked before anything is refused, so
+    the form shows all its problems at once (DomainErrors; its code is the first one's)."""
+    if event is not None:
+        _check_editable(event)
+    problems = _Problems()
+    program = problems.value(_program_for, data.program_id, event)
+    kind = problems.value(_enum, EventKind, data.kind, "kind")
+    fmt = problems.value(_enum, EventFormat, data.format, "format")
+    approval = problems.value(_enum, ApprovalMode, data.approval_mode, "approval_mode")
+    dates_ok = problems.ok(_check_dates, data.starts_on, data.ends_on)
+    capacity_ok = problems.ok(_check_capacity, data.capacity)
+    link_ok = problems.ok(_link, data.online_link)
+    link = _link(data.online_link) if link_ok else None
+    if link_ok and fmt is not None:
+        problems.ok(_check_link_for_format, fmt, link)
+    opens, closes = data.enrol_opens_at, data.enrol_closes_at
+    problems.ok(_check_window, opens, closes)
+    problems.ok(_check_region, data.region_id)
+    organizer = problems.value(_organizer_of, actor, data.organizer, event)
 
     slots = _slots(event.sessions) if event is not None else []
-    new_sessions = _daily_sessions(daily, data.starts_on, data.ends_on) if daily else []
-    _check_schedule(data.starts_on, data.ends_on, closes,
+    new_sessions: list[EventSession] = []
+    if dates_ok:
+        if daily:
+            new_sessions = problems.value(
+                _daily_sessions, daily, data.starts_on, data.ends_on) or []
+        problems.ok(_check_schedule, data.starts_on, data.ends_on, closes,
                     slots + [_Slot(s.starts_at, s.ends_at) for s in new_sessions])
     if event is not None:
         if event.status is EventStatus.published and not (slots or new_sessions):
-            raise _no_sessions()
-        taken = confirmed_counts([event.id]).get(event.id, 0)
-        if data.capacity < taken:
-            raise DomainError(
-                "capacity_below_confirmed",
-                _l("Capacity cannot be below the %(n)d seats already confirmed.", n=taken),
-                field="capacity",
-            )
-        if any(q.seats > data.capacity for q in event.quotas):
-            raise DomainError("quota_exceeds_capacity",
-                              _l("A branch quota cannot exceed the event's capacity."),
-                              field="capacity")
+            problems.ok(_raise, _no_sessions())
+        if capacity_ok:
+            problems.ok(_check_capacity_for, event, data.capacity)
+    problems.raise_any()
+    union_id, branch_id = organizer
 
     is_new = event is None
     if event is None:
@@ -631,6 +757,10 @@ def remove_session(session: EventSession, actor: User) -> None:
     event.sessions.remove(session)
     db.session.flush()
     record(actor, "event.session_removed", event, session_id=session.id)
+
+
+def _raise(error: DomainError) -> None:
+    raise error
 
 
 def _no_sessions() -> DomainError:

@@ -61,10 +61,11 @@ def _commit_or_flash(action: Callable, success: str, form=None) -> bool:
         action()
     except DomainError as e:
         db.session.rollback()
-        if form is not None:
-            flash_domain_error(form, e)
-        else:
-            flash(str(e.message), "danger")
+        for error in getattr(e, "errors", [e]):  # services.DomainErrors: several at once
+            if form is not None:
+                flash_domain_error(form, error)
+            else:
+                flash(str(error.message), "danger")
         return False
     db.session.commit()
     flash(success, "success")
@@ -73,6 +74,20 @@ def _commit_or_flash(action: Callable, success: str, form=None) -> bool:
 
 def _month_label(first: date) -> str:
     return _month_label_in(first, str(get_locale()))
+
+
+DAY_PATTERNS = {"ru": "EEEE, d MMMM", "kk": "d MMMM, EEEE", "en": "EEEE, MMMM d"}
+
+
+def _day_label(day: date) -> str:
+    return _day_label_in(day, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_label_in(day: date, locale: str) -> str:
+    """«пятница, 13 марта», «13 наурыз, жұма», «Friday, March 13»."""
+    pattern = DAY_PATTERNS.get(locale.split("_")[0], DAY_PATTERNS["ru"])
+    return babel_dates.format_date(day, pattern, locale=locale)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -147,8 +162,11 @@ def calendar():
     first = services.parse_month(request.args.get("month"))
     region = services.CatalogueFilters.from_args(request.args).region
     names = get_day_names("abbreviated", locale=get_locale())
+    weeks = services.month_view(first, region)
+    # On a phone the grid would be cut off: the days of the month that have events, listed.
+    agenda = [(_day_label(d.day), d) for week in weeks for d in week if d.in_month and d.events]
     return render_template(
-        "catalog/calendar.html", weeks=services.month_view(first, region), first=first,
+        "catalog/calendar.html", weeks=weeks, agenda=agenda, first=first,
         label=_month_label(first), today=local_today(),
         previous=(first - timedelta(days=1)).replace(day=1).strftime("%Y-%m"),
         next=(first + timedelta(days=32)).replace(day=1).strftime("%Y-%m"),
@@ -356,6 +374,7 @@ def manage_event(event_id: int):
         instructors_form.instructor_ids.data = [u.id for u in event.instructors]
     return render_template(
         "catalog/manage_event.html", event=event, can_manage=can_manage,
+        actions=services.event_actions(current_user, event, can_manage=can_manage),
         taken=services.confirmed_counts([event.id]).get(event.id, 0),
         session_form=SessionForm(day=event.starts_on), daily_form=daily,
         quota_form=quota_form, instructors_form=instructors_form,

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from school.accounts.models import User
+from school.catalog.demo import open_seminar_for_chairs
 from school.catalog.models import ApprovalMode, Event, EventStatus
 from school.dbtypes import utcnow
 from school.enrollment import services
@@ -41,6 +42,8 @@ def seed(rng) -> list[str]:
     if not events or not people:
         return []
     now = utcnow()
+    # The seminar a newcomer enrols in at once keeps half its seats free.
+    open_seminar = open_seminar_for_chairs(now, with_seats=False)
     made = 0
     trainee_upcoming = trainee_past = 0
     with mail_suppressed():
@@ -50,7 +53,11 @@ def seed(rng) -> list[str]:
             want = event.capacity + (rng.randint(1, 4) if not started and rng.random() < 0.3
                                      else 0)
             chosen = rng.sample(fits, min(len(fits), max(1, int(want * rng.uniform(0.6, 1.0)))))
-            if trainee is not None and event.program.is_for(trainee.category) and (
+            newcomers_seminar = open_seminar is not None and event.id == open_seminar.id
+            if newcomers_seminar:
+                # trainee@demo.kz is left out too: they can try enrolling themselves.
+                chosen = chosen[: event.capacity // 2]
+            elif trainee is not None and event.program.is_for(trainee.category) and (
                 (started and trainee_past < 2) or (not started and trainee_upcoming < 2)
             ):
                 chosen.insert(0, trainee)

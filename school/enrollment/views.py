@@ -40,7 +40,7 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch
-from school.timeutil import local_today
+from school.timeutil import local_today, to_local
 
 # cli_group=None: `flask send-reminders`, not `flask enrollment send-reminders`.
 bp = Blueprint("enrollment", __name__, cli_group=None)
@@ -197,7 +197,9 @@ def _roster_table(event: Event, viewer: User):
             (user.iin or "") if show_iin else user.masked_iin,
             e.region.name if e.region else "", e.union.name if e.union else "",
             e.branch.name if e.branch else "", e.primary_org.name if e.primary_org else "",
-            e.category.label if e.category else "", e.created_at.strftime("%Y-%m-%d %H:%M"),
+            e.category.label if e.category else "",
+            # Kazakhstan time, as the pages show it: in UTC the date can be a day off.
+            to_local(e.created_at).strftime("%Y-%m-%d %H:%M"),
         ])
     return roster, header, rows
 
@@ -256,13 +258,17 @@ def nominate(event_id: int):
             flash(_("Not enrolled (already enrolled, another category, or enrolment "
                     "closed): %(n)d.", n=len(skipped)), "warning")
         return redirect(url_for("enrollment.nominate", event_id=event.id))
+    # Without a search: everyone of the coordinator's branches (all people for an admin),
+    # a page at a time; those who cannot be nominated are shown with the reason.
     search = request.args.get("q", "").strip()[:100]
-    people = []
-    if search:
-        people = list(db.session.scalars(people_query(me, search=search).limit(50)))
-    return render_template("enrollment/nominate.html", event=event, form=form, q=search,
-                           people=people, upload_form=UploadForm(), report=None,
-                           columns=nominations.COLUMNS)
+    query = people_query(me, search=search).where(User.active.is_(True))
+    people, page, pages, total = paginate(query, per_page=30)
+    return render_template(
+        "enrollment/nominate.html", event=event, form=form, q=search, people=people,
+        page=page, pages=pages, total=total,
+        blockers=services.nomination_blockers(event, people),
+        closed=services.enrolment_closed_reason(event),
+        upload_form=UploadForm(), report=None, columns=nominations.COLUMNS)
 
 
 @bp.post("/events/<int:event_id>/nominate/upload")
@@ -278,7 +284,7 @@ def nominate_upload(event_id: int):
         if report.ok:
             session["nominate_upload"] = {"event_id": event.id, "digest": _keep_upload(data)}
     return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
-                           q="", people=[], upload_form=upload_form, report=report,
+                           q="", people=None, upload_form=upload_form, report=report,
                            columns=nominations.COLUMNS)
 
 
@@ -299,7 +305,7 @@ def nominate_confirm(event_id: int):
     if not report.ok:  # the database changed since the preview
         db.session.rollback()
         return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
-                               q="", people=[], upload_form=UploadForm(), report=report,
+                               q="", people=None, upload_form=UploadForm(), report=report,
                                columns=nominations.COLUMNS)
     enrolled = len(report.enrolled)
     created = report.created

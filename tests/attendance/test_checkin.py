@@ -173,12 +173,10 @@ def test_check_in_closed_when_the_event_is_no_longer_published(running_event):
     assert err.value.code == "checkin_closed"
 
 
-@pytest.mark.parametrize(("by_instructor", "expected"), [
-    (AttendanceStatus.present, AttendanceStatus.present),  # late check-in: stays present
-    (AttendanceStatus.absent, AttendanceStatus.late),  # the person did come
-    (AttendanceStatus.excused, AttendanceStatus.late),
-])
-def test_check_in_never_lowers_an_instructors_mark(running_event, by_instructor, expected):
+@pytest.mark.parametrize("by_instructor", list(AttendanceStatus))
+def test_check_in_leaves_an_instructors_mark_alone(running_event, by_instructor):
+    """The instructor is the authority in the room: a person marked absent (or excused,
+    late, present) stays so, whatever their phone says; the result says why."""
     ctx = running_event()
     code = _open(ctx)
     s = ctx["session"]
@@ -187,8 +185,36 @@ def test_check_in_never_lowers_an_instructors_mark(running_event, by_instructor,
     db.session.commit()
     result = checkin.check_in(ctx["trainee"], code, now=s.starts_at + timedelta(minutes=20))
     db.session.commit()
-    assert result.status is expected
-    assert _status(ctx) is expected
+    assert result.status is by_instructor and result.change is None and result.by_instructor
+    assert _status(ctx) is by_instructor
+
+
+def test_a_second_check_in_never_lowers_the_first(running_event):
+    ctx = running_event()
+    code = _open(ctx)
+    s = ctx["session"]
+    first = checkin.check_in(ctx["trainee"], code, now=s.starts_at)
+    db.session.commit()
+    again = checkin.check_in(ctx["trainee"], code, now=s.starts_at + timedelta(minutes=40))
+    db.session.commit()
+    assert first.status is again.status is AttendanceStatus.present
+    assert again.change is None and not again.by_instructor
+
+
+def test_check_in_page_says_the_instructors_mark_stands(client, login, running_event):
+    ctx = running_event()
+    code = _open(ctx)
+    services.save_marks(ctx["event"], ctx["instructor"],
+                        [MarkInput(ctx["enrollment"].id, ctx["session"].id,
+                                   AttendanceStatus.absent)])
+    db.session.commit()
+    login(ctx["trainee"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post("/checkin", data={"code": code})
+    assert response.status_code == 302
+    page = client.get("/checkin").get_data(as_text=True)
+    assert "The instructor has already marked you" in page and "Absent" in page
+    assert _status(ctx) is AttendanceStatus.absent
 
 
 # --- the pages --------------------------------------------------------------------------
@@ -280,3 +306,25 @@ def test_instructor_of_another_event_cannot_open_check_in(client, login, running
     assert client.post(url, data={"action": "open"}).status_code == 404
     db.session.refresh(ctx["session"])
     assert ctx["session"].checkin_code is None
+
+
+def test_check_in_screen_shows_one_state_at_a_time(client, login, running_event):
+    ctx = running_event()
+    login(ctx["instructor"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    url = f"/events/{ctx['event'].id}/attendance/sessions/{ctx['session'].id}/checkin"
+    before = client.get(url).get_data(as_text=True)
+    assert "Press «Open check-in»" in before
+    assert "works from" not in before and "Check-in is not open for this session" not in before
+    client.post(url, data={"action": "open"})
+    opened = client.get(url).get_data(as_text=True)
+    assert "The code works from" in opened and "Press «Open check-in»" not in opened
+    # After the window: no code, no button that would only be refused.
+    client.post(url, data={"action": "close"})
+    s = ctx["session"]
+    now = datetime.now(UTC)
+    s.starts_at, s.ends_at = now - timedelta(hours=4), now - timedelta(hours=2)
+    db.session.commit()
+    over = client.get(url).get_data(as_text=True)
+    assert "This session is over: check-in is closed." in over
+    assert 'value="open"' not in over and "Press «Open check-in»" not in over

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -72,3 +73,51 @@ def test_demo_is_idempotent(app):
     _seed()
     assert (db.session.scalar(select(func.count(Event.id))),
             db.session.scalar(select(func.count(Program.id)))) == counts
+
+
+def test_demo_never_overlaps_one_programme_in_one_region(app):
+    _seed()
+    rows = db.session.execute(
+        select(Program.code, Event.region_id, Event.starts_on, Event.ends_on, Event.id)
+        .join(Program, Event.program_id == Program.id)
+        .where(Event.status != EventStatus.cancelled)
+        .order_by(Program.code, Event.region_id, Event.starts_on)
+    ).all()
+    clashes = [
+        (a.id, b.id) for a, b in pairwise(rows)
+        if (a.code, a.region_id) == (b.code, b.region_id) and b.starts_on <= a.ends_on
+    ]
+    assert clashes == []
+
+
+def test_a_newcomer_can_enrol_in_a_demo_seminar_at_once(app, make_user):
+    from school import demo as school_demo
+    from school.accounts.models import Category
+    from school.enrollment import demo as enrollment_demo
+    from school.enrollment import services as enrollment_services
+    from school.enrollment.models import EnrollmentStatus
+    from school.extensions import write_transaction
+
+    _seed()
+    school_demo.seed_people()
+    enrollment_demo.seed(random.Random("demo-enrollment"))
+    db.session.commit()
+    event = catalog_demo.open_seminar_for_chairs()
+    assert event is not None
+    assert event.kind is EventKind.seminar and event.program.is_for(Category.chair)
+    assert services.seats_left(event, services.confirmed_counts([event.id])) > 0
+    newcomer = make_user(category=Category.chair)
+    with write_transaction():
+        enrollment = enrollment_services.enroll(event, newcomer)
+    assert enrollment.status is EnrollmentStatus.confirmed
+
+
+def test_an_older_demo_gets_an_open_seminar_on_the_next_run(app):
+    _seed()
+    event = catalog_demo.open_seminar_for_chairs()
+    event.status = EventStatus.cancelled
+    db.session.commit()
+    assert catalog_demo.open_seminar_for_chairs() is None
+    lines = _seed()
+    assert any("open seminar" in line for line in lines)
+    assert catalog_demo.open_seminar_for_chairs() is not None
