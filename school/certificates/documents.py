@@ -126,6 +126,14 @@ def organizer(event: Event, lang: str) -> str:
     return SCHOOL[lang]
 
 
+def event_hours(event: Event) -> int:
+    """The academic hours of `event` itself: its sessions' hours added up, or the
+    programme's hours when the sessions carry none (one short session of a 12-hour
+    programme is one hour, not twelve). `event.sessions` and `event.program` loaded."""
+    hours = sum(s.academic_hours or 0 for s in event.sessions)
+    return hours if hours > 0 else event.program.academic_hours
+
+
 def verify_url(code: str) -> str:
     return f"{current_app.config['BASE_URL']}/verify/{code}"
 
@@ -144,6 +152,7 @@ class Issue:
 def certificate_html(event: Event, issue: Issue) -> str:
     """The certificate's HTML; `event` with its programme, signatories and region loaded."""
     program = event.program
+    hours = event_hours(event)
     issuer = by_lang("CERTIFICATE_ISSUER", ISSUER)
     url = verify_url(issue.code)
     name = issue.holder_name
@@ -169,8 +178,8 @@ def certificate_html(event: Event, issue: Issue) -> str:
         "dates": fmt_dates(event.starts_on, event.ends_on),
         "place_ru": place(event, "ru"),
         "place_kk": place(event, "kk"),
-        "hours_ru": hours_text(program.academic_hours, "ru"),
-        "hours_kk": hours_text(program.academic_hours, "kk"),
+        "hours_ru": hours_text(hours, "ru"),
+        "hours_kk": hours_text(hours, "kk"),
         "signatories": [
             {
                 "title_ru": s.title_ru,
@@ -206,16 +215,17 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
     )
     issuer = by_lang("CERTIFICATE_ISSUER", ISSUER)
     basis = by_lang("CERTIFICATE_LETTER_BASIS", LETTER_BASIS)
-    workplace = user.workplace or (
-        getattr(user.primary_org, f"name_{lang}", None) if user.primary_org else None
-    )
+    # The letter goes to the employer: the workplace the person gave (free text), else
+    # a generic addressee. Never the primary union organisation: it does not employ them.
+    workplace = " ".join((user.workplace or "").split())
+    hours = event_hours(event)
     ctx = {
         "lang": lang,
         "issuer": issuer[lang],
         "organizer": organizer(event, lang),
         "today": fmt_date(today),
         "ref": f"{event.id}-{enrollment.id}",
-        "workplace": workplace or "",
+        "workplace": workplace,
         "name": user.full_name,
         "position": user.position or "",
         "program": getattr(program, f"title_{lang}") or program.title_ru,
@@ -226,8 +236,8 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
         "n_days": f"{n_days} {days_word}",
         "place": place(event, lang),
         "basis": basis[lang],
-        "program_hours": hours_text(program.academic_hours, lang),
-        "program_n": fmt_hours(program.academic_hours),
+        "hours": hours_text(hours, lang),  # the event's own
+        "hours_n": fmt_hours(hours),
         "attended_n": fmt_hours(enrollment.attended_hours),
         "attended_days": ", ".join(fmt_date(d) for d in attended_days or []),
         "signatories": [

@@ -19,7 +19,11 @@ class VerifyForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField(
+        _l("Reason"), validators=[DataRequired(), Length(max=500)],
+        description=_l("Seen only by staff: the public verification page says only that "
+                       "the certificate was revoked, and when."),
+    )
 
 
 class ReissueForm(FlaskForm):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from concurrent.futures.process import BrokenProcessPool
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
@@ -23,7 +24,12 @@ from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
 from school.certificates import services
-from school.certificates.models import BatchStatus, Certificate, CertificateBatch
+from school.certificates.models import (
+    RESTART_NEEDED,
+    BatchStatus,
+    Certificate,
+    CertificateBatch,
+)
 from school.certificates.render import Pool
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment
@@ -133,9 +139,39 @@ def run_batch(batch_id: int, *, processes: int | None = None) -> int:
         with write_transaction():
             batch = db.session.get(CertificateBatch, batch_id)
             batch.status = BatchStatus.failed
-            batch.error = f"{type(exc).__name__}: {exc}"[:500]
+            batch.error = failure_message(exc)[:500]
             batch.finished_at = utcnow()
     return issued
+
+
+def failure_message(exc: BaseException) -> str:
+    """What a failed batch records (staff see a plain-words version of it).
+
+    The render processes are spawned, not forked: each one imports the application's
+    modules from disk when it starts, and the pool replaces its workers every
+    TASKS_PER_WORKER tasks. When the code is updated while the web server (or the RQ
+    worker) keeps running, the running process and the files on disk no longer match, and a
+    batch fails on an import: ModuleNotFoundError or ImportError raised here or in a render
+    task, or — when a spawned worker cannot even import what it was sent — the worker dies
+    and the pool reports BrokenProcessPool. Only a restart of the worker mends that, so such
+    a failure is recorded with RESTART_NEEDED in front and the page says to restart; asking
+    again afterwards issues only what is still missing.
+    """
+    text = f"{type(exc).__name__}: {exc}"
+    if _needs_restart(exc):
+        return RESTART_NEEDED + text
+    return text
+
+
+def _needs_restart(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ImportError | BrokenProcessPool):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _issue_chunk(batch_id: int, size: int, render: services.Renderer) -> list[int]:

@@ -98,6 +98,11 @@ BATCH_STATUS_LABELS = {
 }
 
 
+# In front of CertificateBatch.error when the worker must be restarted before a batch can
+# run (its code changed on disk; see jobs.failure_message).
+RESTART_NEEDED = "Restart the certificate worker: "
+
+
 class CertificateBatch(db.Model):
     """Issuing for a whole event in the background: what was asked and how far it got."""
 
@@ -117,6 +122,10 @@ class CertificateBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def needs_restart(self) -> bool:
+        return bool(self.error) and self.error.startswith(RESTART_NEEDED)
 
     @property
     def percent(self) -> int:

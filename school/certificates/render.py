@@ -5,6 +5,11 @@ processes: each starts (spawn: safe from a threaded web process) by loading the 
 parsing the stylesheets once (pdf.warm_up), then renders HTML sent to it and returns bytes.
 Workers are replaced after a number of tasks so that memory stays flat however long the
 pool lives. The database, numbering and storing stay in the calling process.
+
+Spawned workers import this app's modules from disk, not from the running process: after
+the code is updated under a running web server or RQ worker, new workers may fail to import
+(ModuleNotFoundError in the worker, BrokenProcessPool here) until that process is
+restarted. A batch that fails so says the worker needs a restart (jobs.failure_message).
 """
 
 from __future__ import annotations

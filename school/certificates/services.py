@@ -362,7 +362,8 @@ def find_for_check(number: str, surname: str) -> Certificate | None:
 
 
 def verification(certificate: Certificate) -> dict:
-    """What the public may see: never an IIN, e-mail or phone."""
+    """What the public may see: never an IIN, e-mail or phone, nor why a certificate was
+    revoked (the reason may say why a person was struck off; staff pages show it)."""
     enrollment = certificate.enrollment
     event = enrollment.event
     replaced_by = certificate.replaced_by
@@ -373,13 +374,12 @@ def verification(certificate: Certificate) -> dict:
         "program": event.program.title,
         "event_title": event.title,
         "dates": documents.fmt_dates(event.starts_on, event.ends_on),
-        "hours": event.program.academic_hours,
+        "hours": documents.event_hours(event),
         "issuer": documents.by_lang("CERTIFICATE_ISSUER", documents.ISSUER),
         "organizer_ru": documents.organizer(event, "ru"),
         "organizer_kk": documents.organizer(event, "kk"),
         "issued_at": certificate.issued_at,
         "revoked_at": certificate.revoked_at,
-        "revoke_reason": certificate.revoke_reason if replaced_by is None else None,
         "replaced_by": replaced_by.number if replaced_by is not None else None,
     }
 
@@ -457,14 +457,13 @@ LETTER_LANGS = ("ru", "kk")
 
 
 def letter_available(kind: str, enrollment: Enrollment) -> bool:
-    """Release letters for a held seat, before or after; participation confirmations once
-    attendance has been counted."""
+    """Release letters for a held seat, before or after; a confirmation of participation
+    only for a completed training (someone who did not complete it gets none: it would
+    confirm «0 of 4 hours» to their employer)."""
     if kind == "release":
         return enrollment.status in (EnrollmentStatus.confirmed, EnrollmentStatus.completed)
     if kind == "participation":
-        return enrollment.status in (
-            EnrollmentStatus.completed, EnrollmentStatus.not_completed
-        ) and enrollment.attended_hours is not None
+        return enrollment.status is EnrollmentStatus.completed
     return False
 
 
@@ -474,7 +473,7 @@ def letter_pdf(kind: str, lang: str, enrollment: Enrollment, *, today: date | No
         raise DomainError("unknown_letter", _l("There is no such letter."), status=404)
     if not letter_available(kind, enrollment):
         raise DomainError(
-            "letter_unavailable", _l("This letter is not available for this enrolment."),
+            "letter_not_available", _l("This letter is not available for this enrolment."),
             status=404,
         )
     event_for_printing(enrollment.event_id)  # loads the programme, signatories, sessions

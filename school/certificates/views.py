@@ -330,7 +330,8 @@ def certificate_panel(event: Event) -> dict | None:
             )
         )
         panel["letters"] = _letters(enrollment)
-    if not panel["manage"] and enrollment is None:
+    if not panel["manage"] and panel["certificate"] is None and not panel["letters"]:
+        # Nothing to show (waitlisted, awaiting approval, not completed): no empty box.
         return None
     return panel
 

@@ -313,7 +313,7 @@ def test_participation_letter_needs_counted_attendance(
     confirmed = make_enrollment(event, make_user(), status="confirmed")
     with pytest.raises(DomainError) as e:
         services.letter_pdf("participation", "ru", confirmed)
-    assert e.value.code == "letter_unavailable"
+    assert e.value.code == "letter_not_available"
     done = completed(event)
     text = pdf_text(services.letter_pdf("participation", "ru", done, today=DAY), tmp_path)
     flat = " ".join(text.split())
