@@ -102,6 +102,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ATTENDANCE_CHECKIN_AFTER_MINUTES": int(env.get("ATTENDANCE_CHECKIN_AFTER_MINUTES", 30)),
         "ATTENDANCE_LATE_AFTER_MINUTES": int(env.get("ATTENDANCE_LATE_AFTER_MINUTES", 15)),
         "ATTENDANCE_CHECKIN_RATE_LIMIT": env.get("ATTENDANCE_CHECKIN_RATE_LIMIT", "10 per minute"),
+        # `seed-demo` issues at most this many demo certificates (oldest events first: the
+        # previous years complete, this year's partly, so staff can try issuing themselves).
+        "CERTIFICATE_DEMO_LIMIT": int(env.get("CERTIFICATE_DEMO_LIMIT", 450)),
         # Anonymous catalogue and event pages are served from a cache this many seconds.
         "PAGE_CACHE_SECONDS": float(env.get("PAGE_CACHE_SECONDS", 5)),
     }

@@ -89,6 +89,7 @@ def app(database_url):
         "BASE_URL": "http://school.test",
         "SERVER_NAME": None,
         "PAGE_CACHE_SECONDS": 0,
+        "CERTIFICATE_DEMO_LIMIT": 60,  # the whole seed runs in tests: keep its PDFs few
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
