@@ -97,10 +97,11 @@ def gunicorn(target: str, env: dict, workers: int = 2, extra: list[str] | None =
         proc.wait(timeout=20)
 
 
-def wrk(url: str, seconds: int, connections: int = 8) -> tuple[float, float]:
+def wrk(url: str, seconds: int, connections: int = 8,
+        extra: list[str] | None = None) -> tuple[float, float]:
     """Requests per second and the share of non-2xx answers."""
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", *(extra or []), url],
         capture_output=True,
         text=True,
         check=True,
@@ -121,15 +122,20 @@ def section_pages(env: dict, seconds: int) -> None:
     row("floor: bare Flask hello", f"{floor:,.0f} req/s")
     event_id = _python(_FIRST_EVENT, env).strip().splitlines()[-1]
     with gunicorn("app:app", env) as base:
-        for name, path in (
-            ("catalogue /events", "/events"),
-            (f"event page /events/{event_id}", f"/events/{event_id}"),
-        ):
-            rps, bad = wrk(base + path, seconds)
-            note = f"{rps / floor:.0%} of the floor"
-            if bad:
-                note += f", {bad:.1%} non-2xx"
-            row(name, f"{rps:,.0f} req/s", note)
+        # Signed in, every page is rendered afresh (anonymous ones come from a short cache).
+        person = Visitor(base)
+        person.sign_in("trainee@demo.kz", "demo-2026")
+        cookie = "; ".join(f"{c.name}={c.value}" for c in person.jar)
+        for who, headers in (("anonymous", []), ("signed in", ["-H", f"Cookie: {cookie}"])):
+            for name, path in (
+                ("catalogue /events", "/events"),
+                (f"event page /events/{event_id}", f"/events/{event_id}"),
+            ):
+                rps, bad = wrk(base + path, seconds, extra=headers)
+                note = f"{rps / floor:.0%} of the floor"
+                if bad:
+                    note += f", {bad:.1%} non-2xx"
+                row(f"{name}, {who}", f"{rps:,.0f} req/s", note)
 
 
 def _python(code: str, env: dict) -> str:
@@ -213,8 +219,9 @@ class Visitor:
                 return None
 
         self.base = base
+        self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect())
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
         self.token = ""
 
     def request(self, path: str, data: dict | None = None) -> int:
