@@ -17,52 +17,14 @@ from sqlalchemy import func, select, text
 
 from school.accounts.models import Category, User
 from school.catalog.models import Event, EventFormat, EventKind, Program
+from school.demo import FEMALE_NAMES, MALE_NAMES, SURNAMES
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization
 from school.timeutil import ALMATY
 
 BATCH = 20_000
+FIRST_NAMES = MALE_NAMES + FEMALE_NAMES
 
-SURNAMES = [
-    "Ахметов",
-    "Серикбаев",
-    "Нурланов",
-    "Иванов",
-    "Касымов",
-    "Жаксылыков",
-    "Оразбаев",
-    "Петров",
-    "Тулегенов",
-    "Байжанов",
-    "Сагинтаев",
-    "Ким",
-    "Абенов",
-    "Исмаилов",
-    "Омаров",
-    "Ким",
-    "Сулейменов",
-    "Жумабаев",
-    "Кузнецов",
-    "Мухамедов",
-]
-FIRST = [
-    "Асхат",
-    "Ерлан",
-    "Данияр",
-    "Сергей",
-    "Бауыржан",
-    "Нурлан",
-    "Айдос",
-    "Руслан",
-    "Айгерим",
-    "Жанар",
-    "Гульнара",
-    "Елена",
-    "Сауле",
-    "Динара",
-    "Асель",
-    "Мадина",
-]
 
 
 def _max_id(model) -> int:
@@ -176,7 +138,7 @@ def generate(scale: float, *, seed: int = 2026, today: date | None = None) -> It
                     uid,
                     f"scale{run_tag}-{i}@demo.kz",
                     shared.password_hash,
-                    f"{rng.choice(SURNAMES)} {rng.choice(FIRST)}",
+                    f"{rng.choice(SURNAMES)} {rng.choice(FIRST_NAMES)}",
                     None,
                     None,
                     people[-1][2],

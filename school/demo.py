@@ -84,6 +84,24 @@ KAZPOST_ORGS = [
     ("ППО транспортного цеха филиала", "Филиалдың көлік цехының БКҰ"),
 ]
 
+# Names for demo people (and for seed-demo --scale).
+SURNAMES = [
+    "Ахметов",
+    "Серикбаев",
+    "Нурланов",
+    "Иванов",
+    "Касымов",
+    "Жаксылыков",
+    "Оразбаев",
+    "Петров",
+    "Тулегенов",
+    "Байжанов",
+    "Сагинтаев",
+    "Ким",
+]
+MALE_NAMES = ["Асхат", "Ерлан", "Данияр", "Сергей", "Бауыржан", "Нурлан", "Айдос", "Руслан"]
+FEMALE_NAMES = ["Айгерим", "Жанар", "Гульнара", "Елена", "Сауле", "Динара", "Асель", "Мадина"]
+
 DEMO_PASSWORD = "demo-2026"
 DEMO_ACCOUNTS = [
     # email, full name, role, scope
@@ -261,22 +279,6 @@ def seed_people(count: int = 120) -> None:
     rng = random.Random(2026)
     if db.session.scalar(select(User.id).where(User.email.like("person%@demo.kz")).limit(1)):
         return
-    surnames = [
-        "Ахметов",
-        "Серикбаев",
-        "Нурланов",
-        "Иванов",
-        "Касымов",
-        "Жаксылыков",
-        "Оразбаев",
-        "Петров",
-        "Тулегенов",
-        "Байжанов",
-        "Сагинтаев",
-        "Ким",
-    ]
-    names = ["Асхат", "Ерлан", "Данияр", "Сергей", "Бауыржан", "Нурлан", "Айдос", "Руслан"]
-    f_names = ["Айгерим", "Жанар", "Гульнара", "Елена", "Сауле", "Динара", "Асель", "Мадина"]
     orgs = list(db.session.scalars(select(PrimaryOrganization).order_by(PrimaryOrganization.id)))
     categories = list(Category)
     # One hash for all demo people: hashing is slow by design, and they share a password.
@@ -285,8 +287,8 @@ def seed_people(count: int = 120) -> None:
     for i in range(count):
         org = rng.choice(orgs)
         female = rng.random() < 0.6
-        surname = rng.choice(surnames) + ("а" if female else "")
-        first = rng.choice(f_names if female else names)
+        surname = rng.choice(SURNAMES) + ("а" if female else "")
+        first = rng.choice(FEMALE_NAMES if female else MALE_NAMES)
         user = User(
             email=f"person{i:04d}@demo.kz",
             full_name=f"{surname} {first}",

@@ -26,6 +26,7 @@ from school.accounts.models import Role, User
 from school.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
 from school.audit.services import record
 from school.catalog.models import Event, EventSession, EventStatus, event_instructor
+from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
@@ -298,17 +299,6 @@ def clean_text(value: str | None, limit: int) -> str | None:
     return " ".join(cleaned.split())[:limit] or None
 
 
-def lock_event(event_id: int) -> Event:
-    """The event row, locked until commit on PostgreSQL (SQLite holds the write lock)."""
-    event = db.session.scalar(
-        select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if event is None:
-        raise DomainError("event_not_found", _l("This event does not exist."), status=404)
-    return event
 
 
 def _check_writable(event: Event, actor: User, reason: str | None) -> str | None:

@@ -1110,3 +1110,17 @@ def feed_sessions(user: User, since: date | None = None) -> list[EventSession]:
         .order_by(EventSession.starts_at)
     ).unique())
 
+
+def lock_event(event_id: int) -> Event:
+    """The event, re-read and locked until commit: SELECT … FOR UPDATE on PostgreSQL (on
+    SQLite the write transaction already holds the database's lock). Every rule that counts
+    seats or marks for an event and then writes takes this lock first."""
+    event = db.session.scalar(
+        select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if event is None:
+        raise DomainError("event_missing", _l("This event does not exist."), status=404)
+    return event

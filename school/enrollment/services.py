@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased, joinedload
 from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
+from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.enrollment.notify import absolute_url, queue_mail
@@ -41,17 +42,6 @@ CANCELLABLE = (S.pending, S.confirmed, S.waitlisted)
 # --- reading ---------------------------------------------------------------------------
 
 
-def _lock_event(event_id: int) -> Event:
-    """The event, re-read and locked for the rest of the transaction."""
-    event = db.session.scalar(
-        select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if event is None:
-        raise DomainError("event_missing", _l("This event does not exist."), status=404)
-    return event
 
 
 def _reload(enrollment: Enrollment) -> Enrollment:
@@ -244,7 +234,7 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
     """
     now = now or utcnow()
     actor = actor if actor is not None and actor.id != user.id else None
-    event = _lock_event(event.id)
+    event = lock_event(event.id)
     _check_open(event, now)
     if not event.program.is_for(user.category):
         raise DomainError(
@@ -307,7 +297,7 @@ def fill_free_seats(event: Event, *, now: datetime | None = None) -> list[Enroll
     (a cancellation, a larger capacity or quota); each promoted person is mailed.
     """
     now = now or utcnow()
-    event = _lock_event(event.id)
+    event = lock_event(event.id)
     if event.status is not EventStatus.published:
         return []
     seats = Seats.count(event)
@@ -333,7 +323,7 @@ def fill_free_seats(event: Event, *, now: datetime | None = None) -> list[Enroll
 
 
 def _pending_for_decision(enrollment: Enrollment, actor: User) -> tuple[Event, Enrollment]:
-    event = _lock_event(enrollment.event_id)
+    event = lock_event(enrollment.event_id)
     enrollment = _reload(enrollment)
     if not can_decide(actor, event, enrollment.branch_id):
         raise DomainError("forbidden", _l("You cannot decide on this request."), status=403)
@@ -391,7 +381,7 @@ def decide_many(enrollment_ids, actor: User, action: str, reason: str = "", *,
     ))
     # Lock the events in one order so that two bulk decisions cannot deadlock.
     for event_id in sorted({e.event_id for e in rows}):
-        _lock_event(event_id)
+        lock_event(event_id)
     result = DecisionResult()
     for enrollment in rows:
         try:
@@ -450,7 +440,7 @@ def cancel(enrollment: Enrollment, actor: User, reason: str | None = None, *,
     people promoted into the freed seat.
     """
     now = now or utcnow()
-    event = _lock_event(enrollment.event_id)
+    event = lock_event(enrollment.event_id)
     enrollment = _reload(enrollment)
     by_staff = actor.id != enrollment.user_id
     if by_staff:
@@ -481,7 +471,7 @@ def notify_event_cancelled(event: Event, *, now: datetime | None = None) -> int:
     confirmed or waitlisted enrolment is cancelled with the event's reason and its person
     is mailed (after the commit). Returns how many people were told."""
     now = now or utcnow()
-    event = _lock_event(event.id)
+    event = lock_event(event.id)
     rows = list(db.session.scalars(
         select(Enrollment)
         .where(Enrollment.event_id == event.id, Enrollment.status.in_(CANCELLABLE))

@@ -62,29 +62,9 @@ def running_event(make_event, make_user, make_enrollment):
     return make
 
 
+
+
 @pytest.fixture
-def limited_app(database_url):
-    """A second app on the test database with rate limiting on (10 check-ins a minute).
-
-    Flask-Limiter keeps its switch and storage on the one shared Limiter object, so both
-    are put back afterwards and the other app's connections are closed."""
-    from school import create_app
-    from school.extensions import limiter
-    from tests.conftest import IsolatedClient
-
-    was_enabled = limiter.enabled
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://", "MAIL_BACKEND": "locmem",
-        "BASE_URL": "http://school.test",
-    })
-    app.test_client_class = IsolatedClient
-    limiter.reset()
-    try:
-        yield app
-    finally:
-        limiter.reset()
-        limiter.enabled = was_enabled
-        with app.app_context():
-            db.engine.dispose()
+def limited_app(make_app):
+    """Rate limiting on (10 check-ins a minute by default)."""
+    return make_app(RATELIMIT_ENABLED=True)

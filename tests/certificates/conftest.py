@@ -61,35 +61,10 @@ def pdf_text(data: bytes, tmp_path) -> str:
     ).stdout.decode("utf-8")
 
 
-@pytest.fixture
-def outbox(app):
-    """Mail sent by the app. Flask-Mailman's locmem backend appends to the app's mail state
-    (app.extensions["mailman"]), not to the extension object tests/conftest.py empties."""
-    state = app.extensions["mailman"]
-    state.outbox = []
-    return state.outbox
+
 
 
 @pytest.fixture
-def limited_app(database_url):
-    """A second app on the test database with rate limiting on (the shared Limiter's
-    switch and storage are put back afterwards)."""
-    from school import create_app
-    from school.extensions import limiter
-    from tests.conftest import IsolatedClient
-
-    was_enabled = limiter.enabled
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://", "MAIL_BACKEND": "locmem",
-        "BASE_URL": "http://school.test", "CERTIFICATE_VERIFY_RATE_LIMIT": "3 per minute",
-    })
-    app.test_client_class = IsolatedClient
-    try:
-        yield app
-    finally:
-        limiter.reset()
-        limiter.enabled = was_enabled
-        with app.app_context():
-            db.engine.dispose()
+def limited_app(make_app):
+    """Verification rate-limited at 3 a minute."""
+    return make_app(RATELIMIT_ENABLED=True, CERTIFICATE_VERIFY_RATE_LIMIT="3 per minute")

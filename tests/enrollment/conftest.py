@@ -8,20 +8,6 @@ from school.extensions import db, write_transaction
 
 
 @pytest.fixture
-def tree(make_union, make_branch, make_org):
-    """Union U with branches A and A2, union V with branch B; an organisation in each."""
-    u, v = make_union("u"), make_union("v")
-    a = make_branch(u, "KZ-79", name_ru="Филиал А")
-    a2 = make_branch(u, "KZ-71", name_ru="Филиал А2")
-    b = make_branch(v, "KZ-75", name_ru="Филиал Б")
-    return {
-        "u": u, "v": v, "a": a, "a2": a2, "b": b,
-        "org_a": make_org(a, name_ru="ППО А", name_kk="БКҰ А"),
-        "org_b": make_org(b, name_ru="ППО Б", name_kk="БКҰ Б"),
-    }
-
-
-@pytest.fixture
 def people(make_user, tree):
     """Coordinators of A, of B and of union U; an admin; a function making trainees."""
 
@@ -56,11 +42,8 @@ def statuses(event) -> list[str]:
     return [r.status.value for r in rows]
 
 
+
+
 @pytest.fixture
-def outbox(app):
-    """Mail sent by the app. Flask-Mailman's locmem backend appends to the app's mail state
-    (app.extensions["mailman"]), not to the Mail extension object that tests/conftest.py's
-    fixture empties."""
-    state = app.extensions["mailman"]
-    state.outbox = []
-    return state.outbox
+def tree(org_tree):
+    return org_tree
