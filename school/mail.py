@@ -9,6 +9,12 @@ from flask_mailman import EmailMessage
 
 def send_mail(to: str, template: str, *, locale: str | None = None, **context) -> None:
     """Render templates/mail/<template>.subject.txt and .txt in `locale` and send them."""
+    build_message(to, template, locale=locale, **context).send()
+
+
+def build_message(to: str, template: str, *, locale: str | None = None,
+                  **context) -> EmailMessage:
+    """The letter rendered in `locale` (ru when unknown), ready to send now or later."""
     locale = locale if locale in ("ru", "kk", "en") else "ru"
     with force_locale(locale):
         subject = render_template(f"mail/{template}.subject.txt", **context).strip()
@@ -19,4 +25,4 @@ def send_mail(to: str, template: str, *, locale: str | None = None, **context) -
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[to],
     )
-    message.send()
+    return message

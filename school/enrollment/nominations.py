@@ -23,6 +23,7 @@ from school.accounts.models import CATEGORY_LABELS, Category, Role, RoleGrant, U
 from school.accounts.services import make_reset_token, normalize_email
 from school.audit.services import record
 from school.catalog.models import Event
+from school.core.imports import csv_reader
 from school.dbtypes import utcnow
 from school.enrollment import services
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment
@@ -139,19 +140,9 @@ def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
 
 
 def _csv_rows(data: bytes) -> tuple[list[tuple[int, list]], list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1251")
-        except UnicodeDecodeError:
-            return [], [str(_l("The file is neither a CSV text nor an Excel workbook."))]
-    if "\x00" in text:
+    reader = csv_reader(data)
+    if reader is None:
         return [], [str(_l("The file is neither a CSV text nor an Excel workbook."))]
-    first = text.splitlines()[0] if text.strip() else ""
-    # Excel in a Russian locale saves CSV with semicolons.
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     try:
         for values in reader:

@@ -13,12 +13,11 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, has_request_context, render_template, url_for
-from flask_babel import force_locale
-from flask_mailman import EmailMessage
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import event
 
 from school.extensions import db
+from school.mail import build_message
 
 _QUEUE_KEY = "enrollment_outgoing_mail"
 _suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -30,16 +29,7 @@ def queue_mail(to: str | None, template: str, *, locale: str | None = None, **co
     """Render a letter now and send it after the current transaction commits."""
     if not to or _suppressed.get():
         return
-    locale = locale if locale in ("ru", "kk", "en") else "ru"
-    with force_locale(locale):
-        subject = render_template(f"mail/{template}.subject.txt", **context).strip()
-        body = render_template(f"mail/{template}.txt", **context)
-    message = EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=[to],
-    )
+    message = build_message(to, template, locale=locale, **context)
     db.session().info.setdefault(_QUEUE_KEY, []).append(message)
 
 

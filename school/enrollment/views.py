@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import click
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -26,6 +22,7 @@ from school.accounts.models import User
 from school.accounts.services import people_query
 from school.catalog.models import Event, EventStatus
 from school.core import exports
+from school.core.uploads import keep_upload, take_upload
 from school.core.utils import get_or_404, optional_int, paginate, safe_next
 from school.dbtypes import utcnow
 from school.enrollment import nominations, services
@@ -282,7 +279,8 @@ def nominate_upload(event_id: int):
         data = upload_form.file.data.read()
         report = nominations.plan(event, data, _me())
         if report.ok:
-            session["nominate_upload"] = {"event_id": event.id, "digest": _keep_upload(data)}
+            session["nominate_upload"] = {"event_id": event.id,
+                                          "digest": keep_upload("nominations", data)}
     return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
                            q="", people=None, upload_form=upload_form, report=report,
                            columns=nominations.COLUMNS)
@@ -293,7 +291,8 @@ def nominate_upload(event_id: int):
 def nominate_confirm(event_id: int):
     event = _event_or_404(event_id, staff=True)
     kept = session.pop("nominate_upload", None) or {}
-    data = _take_upload(kept.get("digest", "")) if kept.get("event_id") == event.id else None
+    same_event = kept.get("event_id") == event.id
+    data = take_upload("nominations", kept.get("digest")) if same_event else None
     if data is None:
         flash(_("Upload the file again: the preview has expired."), "warning")
         return redirect(url_for("enrollment.nominate", event_id=event.id))
@@ -314,28 +313,6 @@ def nominate_confirm(event_id: int):
     return redirect(url_for("enrollment.roster", event_id=event.id))
 
 
-def _upload_path(digest: str) -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(exist_ok=True)
-    return folder / f"nominations-{digest}.bin"
-
-
-def _keep_upload(data: bytes) -> str:
-    """Keep a previewed file until it is confirmed, so exactly what was shown is applied."""
-    digest = hashlib.sha256(data).hexdigest()
-    _upload_path(digest).write_bytes(data)
-    return digest
-
-
-def _take_upload(digest: str) -> bytes | None:
-    if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
-        return None
-    path = _upload_path(digest)
-    if not path.exists():
-        return None
-    data = path.read_bytes()
-    path.unlink(missing_ok=True)
-    return data
 
 
 # --- command line --------------------------------------------------------------------------

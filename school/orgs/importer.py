@@ -7,7 +7,6 @@ nothing is written unless every row is good.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -15,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from school.audit.services import record
+from school.core.imports import csv_reader
 from school.extensions import db
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
 
@@ -64,21 +64,11 @@ def _clean(value: str | None) -> str:
 def read_rows(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     """Decode (UTF-8, with or without BOM, or Windows-1251) and split into dict rows, each
     with the line it starts on in the file, as an editor numbers lines."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1251")
-        except UnicodeDecodeError:
-            return [], [str(_l("The file is not UTF-8 text."))]
-    if "\x00" in text:
-        return [], [str(_l("The file is not a CSV text file."))]
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    # Excel in a Russian locale saves CSV with semicolons.
-    delimiter = ";" if first.count(";") > first.count(",") else ","
     # csv.reader, not DictReader: DictReader skips blank lines silently, and the line
     # numbers in the report would drift from the file's.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv_reader(data)
+    if reader is None:
+        return [], [str(_l("The file is not a CSV text file."))]
     header: list[str] = []
     rows: list[tuple[int, dict]] = []
     try:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -20,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from school.core.uploads import keep_upload, take_upload
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.errors import DomainError
 from school.extensions import db
@@ -201,7 +198,7 @@ def import_orgs():
         data = form.file.data.read()
         report = importer.plan_import(data)
         if report.ok:
-            session["org_import"] = _keep_upload(data)
+            session["org_import"] = keep_upload("orgs", data)
     return render_template("orgs/import.html", form=form, report=report,
                            columns=importer.COLUMNS)
 
@@ -210,7 +207,7 @@ def import_orgs():
 @allow(ADMIN)
 def confirm_import():
     digest = session.pop("org_import", None)
-    data = _take_upload(digest) if digest else None
+    data = take_upload("orgs", digest) if digest else None
     if data is None:
         flash(_("Upload the file again: the preview has expired."), "warning")
         return redirect(url_for("orgs.import_orgs"))
@@ -225,28 +222,6 @@ def confirm_import():
     return redirect(url_for("orgs.branches"))
 
 
-def _upload_path(digest: str) -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(exist_ok=True)
-    return folder / f"orgs-{digest}.csv"
-
-
-def _keep_upload(data: bytes) -> str:
-    """Keep a previewed file until it is confirmed, so exactly what was shown is applied."""
-    digest = hashlib.sha256(data).hexdigest()
-    _upload_path(digest).write_bytes(data)
-    return digest
-
-
-def _take_upload(digest: str) -> bytes | None:
-    if not all(c in "0123456789abcdef" for c in digest):
-        return None
-    path = _upload_path(digest)
-    if not path.exists():
-        return None
-    data = path.read_bytes()
-    path.unlink()
-    return data
 
 
 # --- lookups for the cascading selects ------------------------------------------------
