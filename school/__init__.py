@@ -26,7 +26,7 @@ from school.extensions import mail as mailman  # `mail` gets rebound to school.m
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "kk", "en")
 # GET endpoints that write (the language link remembers the choice on the account).
-WRITE_ON_GET = {"core.set_language"}
+WRITE_ON_GET = {"core.set_language", "catalog.my_feed"}
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -27,7 +27,7 @@ from school.catalog.models import (
     EVENT_FORMAT_LABELS,
     EVENT_KIND_LABELS,
 )
-from school.core.utils import optional_int
+from school.core.utils import optional_int, record_id
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -142,7 +142,8 @@ class QuotaForm(FlaskForm):
 
 
 class InstructorsForm(FlaskForm):
-    instructor_ids = MultiCheckboxField(_l("Instructors"), coerce=int, validate_choice=False)
+    instructor_ids = MultiCheckboxField(_l("Instructors"), coerce=record_id,
+                                        validate_choice=False)
 
 
 class CancelForm(FlaskForm):

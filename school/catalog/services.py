@@ -42,7 +42,7 @@ from school.errors import DomainError
 from school.extensions import db
 from school.i18n_fields import current_lang
 from school.orgs.models import Branch, Region, SectoralUnion
-from school.permissions import manages_event, teaches, visible_branch_ids
+from school.permissions import can_see_branch, manages_event, teaches, visible_branch_ids
 from school.timeutil import local_datetime, local_today, now, to_local
 
 # Enrolments that hold a seat: confirmed ones, and those of finished events they came from.
@@ -550,10 +550,24 @@ def _program_for(program_id: int | None, event: Event | None) -> Program:
     return program
 
 
+# Dates outside these years are typing mistakes, and at the calendar's edges they would
+# overflow when turned into instants.
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
+
+def _check_year(day: date | None, field: str) -> None:
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DomainError("date_out_of_range",
+                          _l("Enter a date between %(first)d and %(last)d.",
+                             first=FIRST_YEAR, last=LAST_YEAR), field=field)
+
+
 def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
     if starts_on is None or ends_on is None:
         raise DomainError("dates_required", _l("Enter the first and the last day."),
                           field="starts_on")
+    _check_year(starts_on, "starts_on")
+    _check_year(ends_on, "ends_on")
     if ends_on < starts_on:
         raise DomainError("dates_order",
                           _l("The last day cannot be before the first day."), field="ends_on")
@@ -565,6 +579,8 @@ def _check_capacity(capacity: int | None) -> None:
 
 
 def _check_window(opens: datetime | None, closes: datetime | None) -> None:
+    _check_year(opens.date() if opens else None, "enrol_opens_at")
+    _check_year(closes.date() if closes else None, "enrol_closes_at")
     if opens is not None and closes is not None and opens >= closes:
         raise DomainError("enrolment_window_order",
                           _l("Enrolment must open before it closes."), field="enrol_closes_at")
@@ -605,6 +621,8 @@ def save_event(event: Event | None, data: EventData, actor: User,
     Every rule that does not depend on another is checked before anything is refused, so
     the form shows all its problems at once (DomainErrors; its code is the first one's)."""
     if event is not None:
+        # Capacity is checked against the seats taken: hold the event until commit.
+        event = lock_event(event.id)
         _check_editable(event)
     problems = _Problems()
     program = problems.value(_program_for, data.program_id, event)
@@ -675,6 +693,7 @@ def _session_fields(data: SessionData) -> dict:
     if data.day is None or data.starts is None or data.ends is None:
         raise DomainError("session_times_required",
                           _l("Enter the session's date, start and end time."), field="day")
+    _check_year(data.day, "day")
     hours = data.academic_hours or 0
     if not 0 <= hours <= 24:
         raise DomainError("session_hours", _l("Academic hours of a session: from 0 to 24."),
@@ -745,7 +764,8 @@ def update_session(session: EventSession, data: SessionData, actor: User) -> Eve
 
 
 def remove_session(session: EventSession, actor: User) -> None:
-    event = session.event
+    # A check-in may be marking this session right now: hold the event until commit.
+    event = lock_event(session.event_id)
     _check_editable(event)
     if event.status is EventStatus.published and len(event.sessions) <= 1:
         raise _no_sessions()
@@ -816,6 +836,8 @@ def clone_event(event: Event, new_start: date | None, actor: User) -> Event:
     instructors and quotas move with it; nobody is enrolled."""
     if new_start is None:
         raise DomainError("dates_required", _l("Enter the new first day."), field="starts_on")
+    _check_year(new_start, "starts_on")
+    _check_year(new_start + (event.ends_on - event.starts_on), "starts_on")
     if not event.program.active:
         raise DomainError("program_inactive", _l("This programme is no longer offered."))
     days = (new_start - event.starts_on).days
@@ -848,9 +870,15 @@ def clone_event(event: Event, new_start: date | None, actor: User) -> Event:
 
 
 def set_quota(event: Event, branch_id: int | None, seats: int | None, actor: User) -> None:
-    """At most `seats` confirmed participants from one branch; no seats removes the quota."""
+    """At most `seats` confirmed participants from one branch; no seats removes the quota.
+
+    A coordinator sets quotas for their own branches only, and never below the seats the
+    branch already holds."""
+    event = lock_event(event.id)
     _check_editable(event)
     if branch_id is None or db.session.get(Branch, branch_id) is None:
+        raise DomainError("branch_required", _l("Choose the branch."), field="branch_id")
+    if not can_see_branch(actor, branch_id):
         raise DomainError("branch_required", _l("Choose the branch."), field="branch_id")
     quota = next((q for q in event.quotas if q.branch_id == branch_id), None)
     if seats is None:
@@ -863,6 +891,13 @@ def set_quota(event: Event, branch_id: int | None, seats: int | None, actor: Use
             raise DomainError("quota_exceeds_capacity",
                               _l("A branch quota cannot exceed the event's capacity."),
                               field="seats")
+        held = db.session.scalar(select(func.count()).where(
+            Enrollment.event_id == event.id, Enrollment.branch_id == branch_id,
+            Enrollment.status.in_(SEAT_STATUSES)))
+        if seats < held:
+            raise DomainError("quota_below_held",
+                              _l("This branch already holds %(n)d seats: the quota cannot be "
+                                 "lower.", n=held), field="seats")
         if quota is None:
             event.quotas.append(EventQuota(branch_id=branch_id, seats=seats))
         else:

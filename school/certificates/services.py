@@ -388,10 +388,13 @@ def verification(certificate: Certificate) -> dict:
 
 
 def can_see_enrollment(user, enrollment: Enrollment) -> bool:
-    """The person themself, admins, and coordinators of the enrolment's branch or union
-    (as recorded when they enrolled)."""
+    """The person themself, and the staff who manage the enrolment (one rule, shared with
+    rosters and approvals: school.enrollment.services.can_manage)."""
     if not getattr(user, "is_authenticated", False):
         return False
+    from school.enrollment.services import can_manage
+
+    return enrollment.user_id == user.id or can_manage(user, enrollment)
     if enrollment.user_id == user.id or user.has_role("admin"):
         return True
     for grant in user.grants:

@@ -76,7 +76,8 @@ def cached_for_anonymous(view):
         if (not ttl or request.method != "GET" or current_user.is_authenticated
                 or session.get("_flashes")):
             return view(*args, **kwargs)
-        key = f"page:{get_locale()}:{request.full_path}"
+        # The host too: a page's links are built from it.
+        key = f"page:{request.host}:{get_locale()}:{request.full_path}"
         hit = page_cache.get(key)
         if hit is not None:
             return Response(hit[0], mimetype=hit[1])

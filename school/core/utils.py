@@ -45,6 +45,15 @@ def optional_int(value) -> int | None:
     return number if -MAX_ID <= number <= MAX_ID else None
 
 
+def record_id(value) -> int:
+    """WTForms coerce for lists of record ids: anything that is not an id the database can
+    hold is refused as a bad choice (a ValueError), not passed on to overflow."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("not a record id")
+    return number
+
+
 def page_arg() -> int:
     page = request.args.get("page", 1, type=int) or 1
     return max(1, min(page, 10_000))

@@ -8,6 +8,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional
 
+from school.core.utils import record_id
+
 
 class EnrolForm(FlaskForm):
     """The enrol button: only its CSRF token and where to go back to."""
@@ -21,13 +23,13 @@ class CancelForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    ids = SelectMultipleField(coerce=record_id, validate_choice=False)
     action = HiddenField()
     reason = StringField(_l("Reason for rejection"), validators=[Optional(), Length(max=500)])
 
 
 class NominateForm(FlaskForm):
-    user_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    user_ids = SelectMultipleField(coerce=record_id, validate_choice=False)
 
 
 class UploadForm(FlaskForm):

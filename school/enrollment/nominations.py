@@ -243,7 +243,7 @@ def plan(event: Event, data: bytes, actor: User) -> Report:
                 seen[key] = row.line
         if row.errors:
             continue
-        _match(row, by_iin, by_email)
+        _match(row, by_iin, by_email, visible)
         if row.errors:
             continue
         if row.user is not None:
@@ -303,9 +303,16 @@ def _organisations(rows: list[Row], visible: set[int] | None) -> dict[str, list]
     return found
 
 
-def _match(row: Row, by_iin: dict, by_email: dict) -> None:
+def _match(row: Row, by_iin: dict, by_email: dict, visible) -> None:
     user = by_iin.get(row.iin) if row.iin else None
     other = by_email.get(row.email) if row.email else None
+    # Someone outside the coordinator's branches gets one neutral answer, before any
+    # comparison of IIN and e-mail: otherwise a list would confirm strangers' IINs.
+    outsiders = [u for u in (user, other)
+                 if u is not None and visible is not None and u.branch_id not in visible]
+    if outsiders:
+        row.errors.append(str(_l("This person cannot be nominated by you.")))
+        return
     if user is not None and other is not None and other.id != user.id:
         row.errors.append(str(_l("The IIN and the e-mail belong to two different accounts.")))
         return

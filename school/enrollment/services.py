@@ -22,19 +22,18 @@ from sqlalchemy.orm import aliased, joinedload
 from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
-from school.catalog.services import lock_event
+from school.catalog.services import SEAT_STATUSES, lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.extensions import db
-from school.permissions import can_see_branch
+from school.permissions import can_see_branch, coordinator_scope
 from school.timeutil import local_datetime, to_local
 
 S = EnrollmentStatus
-# Rows that hold a seat. Completion happens after the event, but a completed person
-# still sat in a seat, so they keep counting.
-SEAT_STATUSES = (S.confirmed, S.completed, S.not_completed)
+# Rows that hold a seat (SEAT_STATUSES, defined with the catalogue's "seats left"): a
+# completed person still sat in a seat, so they keep counting.
 # Rows a person or staff can still cancel.
 CANCELLABLE = (S.pending, S.confirmed, S.waitlisted)
 
@@ -172,7 +171,12 @@ def can_manage(actor: User, enrollment: Enrollment) -> bool:
     """Staff who may see and act on this enrolment: admins, or its branch's coordinators."""
     if actor.has_role("admin"):
         return True
-    return actor.has_role("coordinator") and can_see_branch(actor, enrollment.branch_id)
+    if not actor.has_role("coordinator"):
+        return False
+    if enrollment.branch_id is not None:
+        return can_see_branch(actor, enrollment.branch_id)
+    # A person with a union but no branch: that union's coordinators.
+    return enrollment.union_id in coordinator_scope(actor)[0]
 
 
 def can_decide(actor: User | None, event: Event, branch_id: int | None) -> bool:

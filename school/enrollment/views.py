@@ -35,8 +35,8 @@ from school.enrollment.forms import (
 )
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
-from school.extensions import db
-from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch
+from school.extensions import db, limiter
+from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch, manages_event
 from school.timeutil import local_today, to_local
 
 # cli_group=None: `flask send-reminders`, not `flask enrollment send-reminders`.
@@ -48,9 +48,9 @@ def _me() -> User:
 
 
 def _event_or_404(event_id: int, *, staff: bool = False) -> Event:
-    """Drafts exist only for staff; everyone else gets a 404 for them."""
+    """Drafts exist only for the people who manage them; everyone else gets a 404."""
     event = get_or_404(Event, event_id)
-    if event.status is EventStatus.draft and not staff:
+    if event.status is EventStatus.draft and not (staff and manages_event(current_user, event)):
         abort(404)
     return event
 
@@ -156,7 +156,9 @@ def approvals():
             ids = [enrollment.id]
         else:
             action, ids = form.action.data, form.ids.data or []
-        back = url_for("enrollment.approvals", **request.args)
+        # Only the filters the page knows: other query keys would reach url_for.
+        back = url_for("enrollment.approvals", **{
+            k: v for k, v in request.args.items() if k in ("event_id", "page")})
         try:
             result = services.decide_many(ids, me, action, form.reason.data)
         except DomainError as e:
@@ -270,6 +272,8 @@ def nominate(event_id: int):
 
 @bp.post("/events/<int:event_id>/nominate/upload")
 @allow(STAFF)
+# A list can hold thousands of IINs: bound how many a person can try in an hour.
+@limiter.limit("30 per hour", methods=["POST"])
 def nominate_upload(event_id: int):
     """Upload → preview every row → confirm the same file (kept by its hash) → apply."""
     event = _event_or_404(event_id, staff=True)

@@ -149,7 +149,7 @@ def test_coordinator_cannot_nominate_people_of_another_branch(make_event, people
     with force_locale("en"):
         report = nominations.plan(event, data, people["coord_a"])
         assert [r.line for r in report.bad_rows] == [2]
-        assert "another branch" in report.rows[0].errors[0]
+        assert "cannot be nominated by you" in report.rows[0].errors[0]
         assert report.rows[1].branch_id == tree["a"].id and report.rows[1].org is None
         assert "not found" in report.rows[1].notes[0]
     assert nominations.apply(event, data, people["coord_a"]).ok is False
