@@ -19,7 +19,7 @@ from school.accounts import iin as iin_rules
 from school.accounts.models import Category, ConsentRecord, Role, RoleGrant, User
 from school.audit.services import record
 from school.dbtypes import utcnow
-from school.errors import DomainError
+from school.errors import DomainError, Problems
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
 
@@ -72,40 +72,51 @@ def _clean_text(value: str | None, limit: int) -> str | None:
     return cleaned[:limit] or None
 
 
-def _validate_profile(profile: Profile, user: User | None) -> dict:
-    full_name = _clean_text(profile.full_name, 200)
+def _check_name(raw: str | None) -> str:
+    full_name = _clean_text(raw, 200)
     if not full_name or len(full_name) < 3:
         raise DomainError("name_required", _l("Enter your full name."), field="full_name")
+    return full_name
 
-    iin = iin_rules.normalize(profile.iin) or None
-    if iin is not None:
-        if not iin_rules.is_valid(iin):
-            raise DomainError(
-                "iin_invalid",
-                _l("This IIN is not valid: it must have 12 digits and a correct check digit."),
-                field="iin",
-            )
-        taken = db.session.scalar(select(User.id).where(User.iin == iin))
-        if taken is not None and (user is None or taken != user.id):
-            raise DomainError(
-                "iin_taken", _l("An account with this IIN already exists."), field="iin"
-            )
 
-    phone = _clean_text(profile.phone, 32)
+def _check_iin(raw: str | None, user: User | None) -> str | None:
+    iin = iin_rules.normalize(raw) or None
+    if iin is None:
+        return None
+    if not iin_rules.is_valid(iin):
+        raise DomainError(
+            "iin_invalid",
+            _l("This IIN is not valid: it must have 12 digits and a correct check digit."),
+            field="iin",
+        )
+    taken = db.session.scalar(select(User.id).where(User.iin == iin))
+    if taken is not None and (user is None or taken != user.id):
+        raise DomainError("iin_taken", _l("An account with this IIN already exists."), field="iin")
+    return iin
+
+
+def _check_phone(raw: str | None) -> str | None:
+    phone = _clean_text(raw, 32)
     if phone:
         digits = "".join(c for c in phone if c.isdigit())
         if not 10 <= len(digits) <= 15 or any(c not in "+0123456789 ()-" for c in phone):
             raise DomainError("phone_invalid", _l("Enter a valid phone number."), field="phone")
+    return phone
 
-    category = None
-    if profile.category:
-        try:
-            category = Category(profile.category)
-        except ValueError:
-            raise DomainError(
-                "category_invalid", _l("Choose a category from the list."), field="category"
-            ) from None
 
+def _check_category(raw: str | None) -> Category | None:
+    if not raw:
+        return None
+    try:
+        return Category(raw)
+    except ValueError:
+        raise DomainError(
+            "category_invalid", _l("Choose a category from the list."), field="category"
+        ) from None
+
+
+def _check_organisation(profile: Profile):
+    """(region, union, branch, organisation), consistent with each other."""
     region = db.session.get(Region, profile.region_id) if profile.region_id else None
     if profile.region_id and region is None:
         raise DomainError("region_invalid", _l("Choose a region from the list."), field="region_id")
@@ -138,6 +149,22 @@ def _validate_profile(profile: Profile, user: User | None) -> dict:
             raise DomainError("branch_not_in_region",
                               _l("This branch is in another region."), field="branch_id")
         union, region = branch.union, branch.region
+    return region, union, branch, org
+
+
+def _validate_profile(profile: Profile, user: User | None,
+                      problems: Problems | None = None) -> dict:
+    """The cleaned profile. Every independent rule is checked before anything is refused,
+    so a form shows all its problems at once (DomainErrors)."""
+    own = problems is None
+    problems = problems or Problems()
+    full_name = problems.value(_check_name, profile.full_name)
+    iin = problems.value(_check_iin, profile.iin, user)
+    phone = problems.value(_check_phone, profile.phone)
+    category = problems.value(_check_category, profile.category)
+    region, union, branch, org = problems.value(_check_organisation, profile) or (None,) * 4
+    if own:
+        problems.raise_any()
 
     return {
         "full_name": full_name,
@@ -153,6 +180,40 @@ def _validate_profile(profile: Profile, user: User | None) -> dict:
     }
 
 
+def _check_new_email(email: str) -> None:
+    if find_by_email(email) is not None:
+        raise DomainError(
+            "email_taken", _l("An account with this e-mail already exists."), field="email"
+        )
+
+
+def _check_consent(consent: bool) -> None:
+    if not consent:
+        raise DomainError(
+            "consent_required",
+            _l("Registration needs your consent to the processing of personal data."),
+            field="consent",
+        )
+
+
+def _check_region_given(profile: Profile) -> None:
+    if not profile.region_id and not profile.branch_id and not profile.primary_org_id:
+        raise DomainError("region_required", _l("Choose your region."), field="region_id")
+
+
+def check_registration(email: str, password: str, profile: Profile, *,
+                       consent: bool) -> Problems:
+    """Every registration rule, collected (the page shows them all, even when the form's
+    own checks already failed)."""
+    problems = Problems()
+    problems.ok(_check_consent, consent)
+    problems.ok(_check_new_email, normalize_email(email))
+    problems.ok(check_password_strength, password or "")
+    problems.ok(_check_region_given, profile)
+    _validate_profile(profile, None, problems)
+    return problems
+
+
 def register(
     email: str,
     password: str,
@@ -162,22 +223,13 @@ def register(
     locale: str = "ru",
     ip_address: str | None = None,
 ) -> User:
-    """Create a trainee account with recorded consent to personal-data processing."""
+    """Create a trainee account with recorded consent to personal-data processing.
+
+    All the rules are checked before anything is refused (DomainErrors for several)."""
     email = normalize_email(email)
-    if not consent:
-        raise DomainError(
-            "consent_required",
-            _l("Registration needs your consent to the processing of personal data."),
-            field="consent",
-        )
-    if find_by_email(email) is not None:
-        raise DomainError(
-            "email_taken", _l("An account with this e-mail already exists."), field="email"
-        )
-    check_password_strength(password)
+    problems = check_registration(email, password, profile, consent=consent)
+    problems.raise_any()
     fields = _validate_profile(profile, None)
-    if fields["region_id"] is None:
-        raise DomainError("region_required", _l("Choose your region."), field="region_id")
     user = User(email=email, locale=locale, **fields)
     user.set_password(password)
     user.grants.append(RoleGrant(role=Role.trainee))

@@ -32,7 +32,7 @@ from school.accounts.forms import (
 )
 from school.accounts.models import Role, User
 from school.core.utils import flash_domain_error, paginate, safe_next
-from school.errors import DomainError
+from school.errors import DomainError, DomainErrors
 from school.extensions import db, limiter
 from school.mail import send_mail
 from school.orgs import services as org_services
@@ -117,6 +117,18 @@ def register():
             login_user(user)
             flash(_("Welcome! Your account has been created."), "success")
             return redirect(url_for("core.index"))
+    elif form.is_submitted():
+        # The form's own checks failed: show the rules' verdicts on the other fields too,
+        # so the person corrects everything in one go.
+        problems = services.check_registration(
+            form.email.data or "", form.password.data or "", _profile_from(form),
+            consent=bool(form.consent.data))
+        fresh = [e for e in problems.errors
+                 if not (e.field and getattr(form, e.field, None) is not None
+                         and getattr(form, e.field).errors)]
+        if fresh:
+            flash_domain_error(form, DomainErrors(fresh))
+        db.session.rollback()
     return render_template("accounts/register.html", form=form,
                            consent_version=current_app.config["CONSENT_VERSION"])
 

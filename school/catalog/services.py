@@ -38,7 +38,7 @@ from school.catalog.models import (
 )
 from school.core.utils import contains_pattern
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.errors import DomainError
+from school.errors import DomainError, Problems
 from school.extensions import db
 from school.i18n_fields import current_lang
 from school.orgs.models import Branch, Region, SectoralUnion
@@ -497,47 +497,6 @@ def _check_link_for_format(fmt: EventFormat, link: str | None) -> None:
                           field="online_link")
 
 
-class DomainErrors(DomainError):
-    """Several broken rules at once (at most one per form field), so a form can show them
-    all. It reads as its first error: code, message and field are the first one's."""
-
-    def __init__(self, errors: list[DomainError]):
-        first = errors[0]
-        super().__init__(first.code, first.message, field=first.field, status=first.status)
-        self.errors = errors
-
-
-class _Problems:
-    """Runs independent checks and keeps their refusals instead of stopping at the first."""
-
-    def __init__(self) -> None:
-        self.errors: list[DomainError] = []
-
-    def ok(self, check, *args) -> bool:
-        try:
-            check(*args)
-        except DomainError as e:
-            self._keep(e)
-            return False
-        return True
-
-    def value(self, check, *args):
-        """check(*args), or None when it refused."""
-        try:
-            return check(*args)
-        except DomainError as e:
-            self._keep(e)
-            return None
-
-    def _keep(self, error: DomainError) -> None:
-        if error.field is None or all(e.field != error.field for e in self.errors):
-            self.errors.append(error)
-
-    def raise_any(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise DomainErrors(self.errors)
 
 
 def _program_for(program_id: int | None, event: Event | None) -> Program:
@@ -624,7 +583,7 @@ def save_event(event: Event | None, data: EventData, actor: User,
         # Capacity is checked against the seats taken: hold the event until commit.
         event = lock_event(event.id)
         _check_editable(event)
-    problems = _Problems()
+    problems = Problems()
     program = problems.value(_program_for, data.program_id, event)
     kind = problems.value(_enum, EventKind, data.kind, "kind")
     fmt = problems.value(_enum, EventFormat, data.format, "format")

@@ -61,7 +61,7 @@ def _commit_or_flash(action: Callable, success: str, form=None) -> bool:
         action()
     except DomainError as e:
         db.session.rollback()
-        for error in getattr(e, "errors", [e]):  # services.DomainErrors: several at once
+        for error in getattr(e, "errors", [e]):  # DomainErrors: several at once
             if form is not None:
                 flash_domain_error(form, error)
             else:

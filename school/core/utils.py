@@ -77,12 +77,16 @@ def get_or_404(model, ident):
 
 
 def flash_domain_error(form, error) -> None:
-    """Put a DomainError on its field when the form has it, else flash it."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*list(field.errors or []), str(error.message)]
-    else:
-        flash(str(error.message), "danger")
+    """Put each refusal (a DomainError, or DomainErrors holding several) on its field when
+    the form has it, else flash it."""
+    for one in getattr(error, "errors", [error]):
+        field = getattr(form, one.field, None) if one.field else None
+        if field is not None:
+            message = str(one.message)
+            if message not in (field.errors or []):
+                field.errors = [*list(field.errors or []), message]
+        else:
+            flash(str(one.message), "danger")
 
 
 def contains_pattern(text: str) -> str:

@@ -115,3 +115,18 @@ def test_passwords_must_match(client, registration):
 def test_signed_in_people_are_sent_home(client, make_user, login):
     login(make_user())
     assert client.get("/register").status_code == 302
+
+
+def test_every_problem_is_shown_at_once(client, registration):
+    """A bad e-mail (the form's check) and a bad IIN, phone and missing consent (the rules')
+    all come back on the first try."""
+    from school.accounts.models import User
+    from school.extensions import db
+
+    data = registration(email="not-an-email", iin="850425300127", phone="12", consent=None)
+    page = client.post("/register", data=data,
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert page.count("invalid-feedback") >= 3
+    assert "IIN is not valid" in page
+    assert "valid phone number" in page
+    assert db.session.query(User).count() == 0

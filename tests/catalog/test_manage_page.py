@@ -10,8 +10,7 @@ import pytest
 
 from school.catalog import services
 from school.catalog.models import EventStatus
-from school.catalog.services import DomainErrors
-from school.errors import DomainError
+from school.errors import DomainError, DomainErrors
 from school.extensions import db
 from tests.catalog.conftest import future, table_counts
 from tests.catalog.test_views import event_form
