@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, Request, abort, g, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
 from school.config import load_config
 from school.core.cache import page_cache
@@ -24,6 +25,26 @@ from school.extensions import (
 from school.extensions import mail as mailman  # `mail` gets rebound to school.mail
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class _WithoutNul(ImmutableMultiDict):
+    """Query and form values with NUL characters removed: no name, search or remark needs
+    one, and PostgreSQL refuses them in text (a 500 instead of an answer)."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            mapping = [
+                (key.replace("\x00", ""), value.replace("\x00", "") if isinstance(value, str)
+                 else value)
+                for key, value in iter_multi_items(mapping)
+            ]
+        super().__init__(mapping)
+
+
+class CleanRequest(Request):
+    parameter_storage_class = _WithoutNul
+
+
 LANGUAGES = ("ru", "kk", "en")
 # GET endpoints that write (the language link remembers the choice on the account).
 WRITE_ON_GET = {"core.set_language", "catalog.my_feed"}
@@ -37,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder="static",
     )
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.request_class = CleanRequest
     app.config.update(load_config(app.instance_path, overrides))
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
@@ -142,6 +164,12 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from school import permissions
     from school.core.errors import register_error_handlers
+
+    @app.before_request
+    def _refuse_nul_in_path():
+        # No page has a NUL in its address, and PostgreSQL refuses one in a query.
+        if "\x00" in request.path:
+            abort(404)
 
     @app.before_request
     def _write_intent():
