@@ -87,12 +87,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_models() -> None:
     # Import every feature's models so that relationships and migrations see them.
     from school.accounts import models as _accounts  # noqa: F401
+    from school.api import models as _api  # noqa: F401
     from school.attendance import models as _attendance  # noqa: F401
     from school.audit import models as _audit  # noqa: F401
     from school.catalog import models as _catalog  # noqa: F401
     from school.certificates import models as _certificates  # noqa: F401
+    from school.commissions import models as _commissions  # noqa: F401
     from school.enrollment import models as _enrollment  # noqa: F401
+    from school.evaluation import models as _evaluation  # noqa: F401
     from school.orgs import models as _orgs  # noqa: F401
+    from school.planning import models as _planning  # noqa: F401
+    from school.releases import models as _releases  # noqa: F401
     from school.reports import models as _reports  # noqa: F401
 
 
@@ -140,12 +145,17 @@ def _init_login() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from school.accounts.views import bp as accounts_bp
+    from school.api.views import bp as api_bp
     from school.attendance.views import bp as attendance_bp
     from school.catalog.views import bp as catalog_bp
     from school.certificates.views import bp as certificates_bp
+    from school.commissions.views import bp as commissions_bp
     from school.core.views import bp as core_bp
     from school.enrollment.views import bp as enrollment_bp
+    from school.evaluation.views import bp as evaluation_bp
     from school.orgs.views import bp as orgs_bp
+    from school.planning.views import bp as planning_bp
+    from school.releases.views import bp as releases_bp
     from school.reports.views import bp as reports_bp
 
     for bp in (
@@ -157,6 +167,11 @@ def _register_blueprints(app: Flask) -> None:
         attendance_bp,
         certificates_bp,
         reports_bp,
+        commissions_bp,
+        releases_bp,
+        planning_bp,
+        evaluation_bp,
+        api_bp,
     ):
         app.register_blueprint(bp)
 

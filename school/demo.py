@@ -309,7 +309,10 @@ def seed_people(count: int = 120) -> None:
 
 # Each feature may add demo activity in school/<feature>/demo.py: `seed(rng) -> list[str]`,
 # run in this order (events before enrolments before attendance before certificates).
-FEATURE_SEEDS = ("catalog", "enrollment", "attendance", "certificates", "reports")
+FEATURE_SEEDS = (
+    "catalog", "enrollment", "attendance", "certificates", "reports",
+    "commissions", "releases", "planning", "evaluation",
+)
 
 
 def seed() -> Iterator[str]:

@@ -1,0 +1,3 @@
+"""Models of the api feature."""
+
+from __future__ import annotations

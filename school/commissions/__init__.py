@@ -1,0 +1,1 @@
+"""Who must be trained: elected bodies (conciliation and audit commissions, …), their members and training requirements."""

@@ -1,0 +1,3 @@
+"""Models of the commissions feature."""
+
+from __future__ import annotations

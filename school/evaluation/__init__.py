@@ -1,0 +1,1 @@
+"""Feedback questionnaires and knowledge tests, and their results."""

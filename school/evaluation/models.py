@@ -1,0 +1,3 @@
+"""Models of the evaluation feature."""
+
+from __future__ import annotations

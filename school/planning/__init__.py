@@ -1,0 +1,1 @@
+"""Plans and budgets from the bottom up: primary organisations, local unions, branches, the union."""

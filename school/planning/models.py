@@ -1,0 +1,3 @@
+"""Models of the planning feature."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Release from work: employers, agreements with paid training days, release requests and employers' answers."""

@@ -1,0 +1,3 @@
+"""Models of the releases feature."""
+
+from __future__ import annotations
