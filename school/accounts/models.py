@@ -54,6 +54,7 @@ class Role(enum.StrEnum):
     coordinator = "coordinator"
     instructor = "instructor"
     trainee = "trainee"
+    chair = "chair"  # chair or deputy chair of one primary organisation (planning)
 
     @property
     def label(self) -> str:
@@ -65,6 +66,7 @@ ROLE_LABELS = {
     Role.coordinator: _l("Branch coordinator"),
     Role.instructor: _l("Instructor"),
     Role.trainee: _l("Trainee"),
+    Role.chair: _l("Chair of a primary organisation"),
 }
 
 
@@ -113,9 +115,10 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # The session carries a stamp of the password: changing or resetting it signs out
-        # every other session and "remember me" cookie.
-        return f"{self.id}:{self.session_stamp}"
+        # The session carries a stamp of the password (changing or resetting it signs out
+        # every other session and "remember me" cookie) and the key of its server-side
+        # session row (school/accounts/sessions.py), set when signing in or loading.
+        return f"{self.id}:{self.session_stamp}:{getattr(self, 'session_key', '')}"
 
     @property
     def session_stamp(self) -> str:
@@ -159,13 +162,18 @@ def mask_iin(iin: str | None) -> str:
 
 
 class RoleGrant(db.Model):
-    """A role held by a person; a coordinator's grant names one union or one branch."""
+    """A role held by a person; a coordinator's grant names one union or one branch, a
+    chair's grant one primary organisation."""
 
     __tablename__ = "role_grant"
     __table_args__ = (
         CheckConstraint(
-            "(role = 'coordinator' AND ((union_id IS NULL) <> (branch_id IS NULL)))"
-            " OR (role <> 'coordinator' AND union_id IS NULL AND branch_id IS NULL)",
+            "(role = 'coordinator' AND ((union_id IS NULL) <> (branch_id IS NULL))"
+            " AND primary_org_id IS NULL)"
+            " OR (role = 'chair' AND primary_org_id IS NOT NULL AND union_id IS NULL"
+            " AND branch_id IS NULL)"
+            " OR (role NOT IN ('coordinator', 'chair') AND union_id IS NULL"
+            " AND branch_id IS NULL AND primary_org_id IS NULL)",
             name="scope_matches_role",
         ),
         Index(
@@ -199,12 +207,14 @@ class RoleGrant(db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     union_id: Mapped[int | None] = mapped_column(ForeignKey("sectoral_union.id"))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
+    primary_org_id: Mapped[int | None] = mapped_column(ForeignKey("primary_organization.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
     union: Mapped[SectoralUnion | None] = relationship()
     branch: Mapped[Branch | None] = relationship()
+    primary_org: Mapped[PrimaryOrganization | None] = relationship()
 
 
 class ConsentRecord(db.Model):

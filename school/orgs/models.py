@@ -69,9 +69,13 @@ class Branch(LocalizedName, db.Model):
     name_ru: Mapped[str] = mapped_column(String(300))
     name_kk: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str | None] = mapped_column(String(300))
+    # A local union / district committee sits under an oblast or city branch of its union;
+    # top-level branches have none. One level deep: a local union has no children.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
 
     union: Mapped[SectoralUnion] = relationship(back_populates="branches")
     region: Mapped[Region] = relationship(back_populates="branches")
+    parent: Mapped[Branch | None] = relationship(remote_side=[id])
     organizations: Mapped[list[PrimaryOrganization]] = relationship(back_populates="branch")
 
 
@@ -89,5 +93,7 @@ class PrimaryOrganization(LocalizedName, db.Model):
     name_en: Mapped[str | None] = mapped_column(String(300))
     # Business identification number of the employer, when known (12 digits).
     bin: Mapped[str | None] = mapped_column(String(12))
+    # The employer whose workers it unites (school.releases.models.Employer).
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"), index=True)
 
     branch: Mapped[Branch] = relationship(back_populates="organizations")
