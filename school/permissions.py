@@ -43,6 +43,15 @@ TEACHING = Rule(
     and (u.has_role("admin") or u.has_role("coordinator") or u.has_role("instructor")),
 )
 
+# The chair (or deputy) of a primary organisation: their organisation's people and plan.
+CHAIR = Rule("chair", lambda u: u.is_authenticated and u.has_role("chair"))
+# Who draws up, submits or approves plans: admins, coordinators and chairs.
+PLANNING = Rule(
+    "planning",
+    lambda u: u.is_authenticated
+    and (u.has_role("admin") or u.has_role("coordinator") or u.has_role("chair")),
+)
+
 # Endpoints served by Flask and extensions themselves (static files only).
 EXEMPT_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -93,11 +102,23 @@ def visible_branch_ids(user: User) -> set[int] | None:
     ids: set[int] = set()
     union_ids = [g.union_id for g in user.grants if g.role == "coordinator" and g.union_id]
     ids.update(g.branch_id for g in user.grants if g.role == "coordinator" and g.branch_id)
-    if union_ids:
+    if union_ids or ids:
+        # A branch's coordinator also sees the local unions under it (one level deep); a
+        # local union's coordinator sees only their own.
         ids.update(
-            db.session.scalars(db.select(Branch.id).where(Branch.union_id.in_(union_ids)))
+            db.session.scalars(
+                db.select(Branch.id).where(
+                    db.or_(Branch.union_id.in_(union_ids), Branch.parent_id.in_(list(ids)))
+                )
+            )
         )
     return ids
+
+
+def chaired_org_id(user: User) -> int | None:
+    """The primary organisation whose chair (or deputy) `user` is, if any."""
+    return next((g.primary_org_id for g in getattr(user, "grants", ())
+                 if g.role == "chair" and g.primary_org_id), None)
 
 
 def can_see_branch(user: User, branch_id: int | None) -> bool:

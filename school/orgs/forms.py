@@ -41,6 +41,8 @@ class BranchForm(_Names):
         (BranchKind.city.value, _l("City branch")),
         (BranchKind.local.value, _l("Local union")),
     ])
+    parent_id = SelectField(_l("Parent branch (for a local union)"), coerce=optional_int,
+                            validate_choice=False)
 
 
 class OrganizationForm(FlaskForm):

@@ -27,6 +27,7 @@ COLUMNS = (
     "org_name_ru",
     "org_name_kk",
     "org_bin",
+    "parent_branch_name_ru",  # optional: the oblast or city branch a local union sits under
 )
 REQUIRED = ("union_code", "region_code", "branch_kind", "branch_name_ru")
 MAX_ROWS = 50_000
@@ -113,6 +114,7 @@ def plan_import(data: bytes) -> ImportReport:
         db.session.execute(select(PrimaryOrganization.branch_id, PrimaryOrganization.name_ru))
     )
     new_branches: dict[tuple[int, str], tuple[int, str]] = {}  # key → (region id, kind)
+    new_parents: dict[tuple[int, str], str] = {}  # new local union → its parent's name
     seen_orgs: dict[tuple, int] = {}
 
     for line, row in rows:
@@ -148,6 +150,10 @@ def plan_import(data: bytes) -> ImportReport:
             continue
 
         key = (union.id, row["branch_name_ru"])
+        parent_error = _parent_error(row, union.id, kind, branches, new_branches, new_parents)
+        if parent_error:
+            result.errors.append(parent_error)
+            continue
         existing = branches.get(key)
         if existing is not None:
             if existing.region_id != region.id:
@@ -167,6 +173,8 @@ def plan_import(data: bytes) -> ImportReport:
                 continue
             if planned is None:
                 new_branches[key] = (region.id, kind)
+                if row.get("parent_branch_name_ru"):
+                    new_parents[key] = row["parent_branch_name_ru"]
                 result.outcome = "new_branch"
             branch_ref = ("new", key)
 
@@ -192,6 +200,38 @@ def plan_import(data: bytes) -> ImportReport:
     return report
 
 
+def _parent_error(row: dict, union_id: int, kind, branches: dict, new_branches: dict,
+                  new_parents: dict) -> str | None:
+    """A local union names its parent: an oblast or city branch of the same union that is
+    in the database or earlier in the file; a branch already imported keeps its parent."""
+    parent_name = row.get("parent_branch_name_ru", "")
+    key = (union_id, row["branch_name_ru"])
+    existing = branches.get(key)
+    if existing is not None and parent_name:
+        parent = branches.get((union_id, parent_name))
+        if parent is None or existing.parent_id != parent.id:
+            return str(_l("Branch %(name)s already exists under another parent.",
+                          name=row["branch_name_ru"]))
+        return None
+    if not parent_name:
+        return None  # rows after the first may leave the parent out
+    if kind is not BranchKind.local:
+        return str(_l("Only a local union sits under another branch."))
+    if key in new_branches and new_parents.get(key) != parent_name:
+        return str(_l("Branch %(name)s appears with different parents.",
+                      name=row["branch_name_ru"]))
+    parent = branches.get((union_id, parent_name))
+    if parent is not None:
+        return None if parent.parent_id is None and parent.kind is not BranchKind.local else (
+            str(_l("A local union cannot be the parent of another branch.")))
+    parent_key = (union_id, parent_name)
+    if parent_key in new_branches and parent_key not in new_parents and (
+            new_branches[parent_key][1] is not BranchKind.local):
+        return None
+    return str(_l("Unknown parent branch %(name)s: it must exist or come earlier in the file.",
+                  name=parent_name))
+
+
 def apply_import(data: bytes, actor=None) -> ImportReport:
     """Plan, and write only if the plan is clean. The caller commits."""
     report = plan_import(data)
@@ -215,6 +255,8 @@ def apply_import(data: bytes, actor=None) -> ImportReport:
                 name_ru=row["branch_name_ru"],
                 name_kk=row.get("branch_name_kk") or row["branch_name_ru"],
             )
+            if row.get("parent_branch_name_ru"):
+                branch.parent_id = branches[(union.id, row["parent_branch_name_ru"])].id
             db.session.add(branch)
             db.session.flush()
             branches[key] = branch

@@ -179,14 +179,46 @@ def save_branch(branch: Branch | None, data: dict, actor) -> Branch:
     if clash is not None and (branch is None or clash != branch.id):
         raise DomainError("branch_exists", _l("This union already has a branch with this name."),
                           field="name_ru")
+    parent_id = _parent_for(branch, data.get("parent_id"), union.id, kind)
     branch = branch or Branch()
     branch.union_id, branch.region_id, branch.kind = union.id, region.id, kind
+    branch.parent_id = parent_id
     for key, value in names.items():
         setattr(branch, key, value)
     db.session.add(branch)
     db.session.flush()
     record(actor, "branch.save", branch)
     return branch
+
+
+def parent_branches() -> list[Branch]:
+    """Branches a local union may sit under: top-level oblast and city branches."""
+    return list(db.session.scalars(
+        select(Branch).where(Branch.parent_id.is_(None), Branch.kind != BranchKind.local)
+        .order_by(Branch.union_id, name_column(Branch))
+    ))
+
+
+def _parent_for(branch: Branch | None, parent_id, union_id: int, kind) -> int | None:
+    """The tree is one level deep: a local union under an oblast or city branch of its own
+    union, and nothing under a local union."""
+    if not parent_id:
+        return None
+    parent = db.session.get(Branch, parent_id)
+    if parent is None or parent.union_id != union_id or parent.parent_id is not None \
+            or parent.kind is BranchKind.local:
+        raise DomainError("parent_invalid",
+                          _l("The parent must be an oblast or city branch of the same union."),
+                          field="parent_id")
+    if kind is not BranchKind.local:
+        raise DomainError("parent_not_local", _l("Only a local union sits under another branch."),
+                          field="parent_id")
+    if branch is not None and (parent.id == branch.id or db.session.scalar(
+            select(Branch.id).where(Branch.parent_id == branch.id).limit(1)) is not None):
+        raise DomainError("parent_invalid",
+                          _l("The parent must be an oblast or city branch of the same union."),
+                          field="parent_id")
+    return parent.id
 
 
 def save_organization(org: PrimaryOrganization | None, data: dict, actor) -> PrimaryOrganization:

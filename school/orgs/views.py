@@ -97,6 +97,9 @@ def edit_union(union_id: int):
 def _branch_choices(form) -> None:
     form.union_id.choices = [(u.id, u.name) for u in services.unions()]
     form.region_id.choices = [(r.id, r.name) for r in services.regions()]
+    form.parent_id.choices = [(None, _("— none —"))] + [
+        (b.id, f"{b.name} ({b.union.short_name})") for b in services.parent_branches()
+    ]
 
 
 @bp.get("/branches")
