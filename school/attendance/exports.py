@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from school.attendance.models import AttendanceStatus
 from school.attendance.services import Sheet
-from school.core.exports import neutralise
+from school.core.exports import xlsx_row
 from school.pdf import render_pdf
 from school.timeutil import to_local
 
@@ -32,16 +32,16 @@ def sheet_xlsx(sheet: Sheet) -> bytes:
     ws = wb.active
     ws.title = _("Attendance")[:31]
     event = sheet.event
-    ws.append([neutralise(event.title)])
+    ws.append(xlsx_row(ws, [event.title]))
     ws["A1"].font = Font(bold=True, size=13)
     period = f"{event.starts_on:%d.%m.%Y} – {event.ends_on:%d.%m.%Y}"
-    ws.append([neutralise(period), neutralise(_("Threshold: %(n)d%%",
-                                              n=event.program.completion_threshold))])
+    ws.append(xlsx_row(ws, [period, _("Threshold: %(n)d%%",
+                                       n=event.program.completion_threshold)]))
     ws.append([])
     header = [_("No."), _("Full name"), _("Primary union organisation")]
     header += [_session_label(s) for s in sheet.sessions]
     header += [_("Attended"), _("Share of sessions (percent)"), _("Academic hours"), _("Status")]
-    ws.append([neutralise(h) for h in header])
+    ws.append(xlsx_row(ws, header))
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
@@ -66,12 +66,12 @@ def sheet_xlsx(sheet: Sheet) -> bytes:
             float(outcome.hours),
             row.enrollment.status.label,
         ]
-        ws.append([neutralise(v) for v in values])
+        ws.append(xlsx_row(ws, values))
     totals = ["", _("Total present or late"), ""]
     for session in sheet.sessions:
         totals.append(sheet.count(session.id, AttendanceStatus.present)
                       + sheet.count(session.id, AttendanceStatus.late))
-    ws.append([neutralise(v) for v in totals])
+    ws.append(xlsx_row(ws, totals))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     widths = {1: 5, 2: 36, 3: 36}

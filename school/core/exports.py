@@ -1,9 +1,15 @@
 """Spreadsheet exports that are safe to open in Excel: CSV (UTF-8 with BOM) and XLSX.
 
-Every feature that exports text people typed (rosters, attendance, reports) passes each
-cell through `neutralise`: a cell starting with = + - @ (or a tab or line break, which
-spreadsheets skip) would run as a formula, so it gets a leading apostrophe; control
-characters that the XLSX format refuses are dropped.
+CSV: every text field is quoted, and passed through `neutralise`. A spreadsheet splits a
+line on `,` — or on `;` with Russian and Kazakh regional settings, or on tabs — and may
+ignore the quotes while doing it, so any piece that would start with = + - @ after such a
+split runs as a formula: the field's start and every piece after a separator get an
+apostrophe in front of the trigger.
+
+XLSX: cells are typed, and a text cell is inert whatever it starts with, so text is written
+as it is (an apostrophe would show to the reader): `xlsx_cell` only drops the control
+characters the format refuses and keeps text that starts with = a text cell (openpyxl
+would otherwise store it as a formula).
 """
 
 from __future__ import annotations
@@ -17,21 +23,42 @@ from collections.abc import Iterable, Sequence
 from flask import Response
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A trigger after a separator (or a line break), with spaces or quotes between: the piece a
+# spreadsheet would make of it after splitting starts a formula.
+_SPLIT_TRIGGER = re.compile(r"([,;\t\r\n][ \"]*)(?=[=+\-@])")
+_LEADING_TRIGGER = re.compile(r"^[ \"]*[=+\-@\t\r\n]")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # refused inside XLSX
 _WIDTH_SAMPLE = 200  # rows looked at to size the columns
 
 
 def neutralise(value):
-    """The value, with text that a spreadsheet would run as a formula made inert.
+    """A CSV field, with text that a spreadsheet would run as a formula made inert.
 
     Phone numbers too (+7 701 …): a spreadsheet reads "+7 701 123" as arithmetic, and a
-    rule with exceptions is a rule an attacker can aim at.
+    rule with exceptions is a rule an attacker can aim at. Numbers stay numbers.
     """
     if not isinstance(value, str):
         return value
-    value = _ILLEGAL.sub("", value)
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    value = _SPLIT_TRIGGER.sub(r"\1'", _ILLEGAL.sub("", value))
+    return "'" + value if _LEADING_TRIGGER.match(value) else value
+
+
+def xlsx_cell(sheet, value):
+    """A typed XLSX cell for `sheet` (either openpyxl mode): text stays text as written."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
+        value = _ILLEGAL.sub("", value)
+        if value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=None)
+            cell._value, cell.data_type = value, "s"  # a string, never a formula
+            return cell
+    return WriteOnlyCell(sheet, value=value)
+
+
+def xlsx_row(sheet, values: Iterable) -> list:
+    return [xlsx_cell(sheet, v) for v in values]
 
 
 def sheet_title(text: str) -> str:
@@ -40,9 +67,10 @@ def sheet_title(text: str) -> str:
 
 
 def csv_bytes(header: Sequence, rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with BOM (so Excel shows Cyrillic and Kazakh), every cell neutralised."""
+    """UTF-8 with BOM (so Excel shows Cyrillic and Kazakh), every text field quoted and
+    neutralised, numbers bare."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in row])
@@ -54,12 +82,11 @@ def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "Shee
     """One sheet with a bold, frozen header row, streamed: memory stays flat however many
     rows (openpyxl's write-only mode), columns sized from the first rows."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     rows = iter(rows)
-    sample = [[neutralise(v) for v in row] for row in itertools.islice(rows, _WIDTH_SAMPLE)]
+    sample = [list(row) for row in itertools.islice(rows, _WIDTH_SAMPLE)]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(title))
     widths = [len(str(h)) for h in header]
@@ -72,14 +99,12 @@ def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "Shee
     bold = Font(bold=True)
     head = []
     for h in header:
-        cell = WriteOnlyCell(sheet, value=neutralise(h))
+        cell = xlsx_cell(sheet, h)
         cell.font = bold
         head.append(cell)
     sheet.append(head)
-    for row in sample:
-        sheet.append(row)
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
+    for row in itertools.chain(sample, rows):
+        sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

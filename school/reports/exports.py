@@ -1,8 +1,8 @@
 """CSV (for machines) and XLSX (for people) files of the yearly report and its lists.
 
-Every text cell goes through `neutralise` (the enrolment feature's guard, shared): a
-spreadsheet treats a cell that begins with = + - @ (or a tab / carriage return) as a
-formula, so a participant named `=HYPERLINK("…")` must come out as text. Numbers stay numbers.
+Both go through the shared writers of school/core/exports.py: CSV fields quoted and
+neutralised (a participant named `=HYPERLINK("…")` must come out as text), XLSX cells
+typed (text stays text, numbers stay numbers).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from school.accounts.models import Category
-from school.core.exports import csv_bytes, neutralise, sheet_title, xlsx_bytes
+from school.core.exports import csv_bytes, sheet_title, xlsx_bytes, xlsx_row
 from school.reports.services import Differences, PlanReport, YearlyReport
 from school.timeutil import now, to_local
 
@@ -66,14 +66,14 @@ def _sheet_title(text: str) -> str:
 
 def _write_table(ws, header: list, rows: list[list], *, total_row: list | None = None,
                  freeze: str = "B2", percent_column: int | None = None) -> None:
-    ws.append([neutralise(h) for h in header])
+    ws.append(xlsx_row(ws, header))
     for cell in ws[1]:
         cell.font = BOLD
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append([neutralise(v) for v in row])
+        ws.append(xlsx_row(ws, row))
     if total_row is not None:
-        ws.append([neutralise(v) for v in total_row])
+        ws.append(xlsx_row(ws, total_row))
         for cell in ws[ws.max_row]:
             cell.font = BOLD
     for row in ws.iter_rows(min_row=2):

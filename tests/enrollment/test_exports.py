@@ -17,7 +17,7 @@ from school.core.exports import csv_bytes, neutralise, xlsx_bytes
         ("+7 701 123 45 67", "'+7 701 123 45 67"),
         ("-SUM(A1)", "'-SUM(A1)"),
         ("@cmd", "'@cmd"),
-        ("\t=x", "'\t=x"),
+        ("\t=x", "'\t'=x"),  # a tab splits the cell: the piece after it is guarded too
         ("Ахметов", "Ахметов"),
         ("a=b", "a=b"),
         ("", ""),
@@ -33,13 +33,16 @@ def test_csv_has_bom_and_neutralised_cells():
     data = csv_bytes(["name", "=head"], [["=cmd|' /C calc'!A0", None], ["ok", 3]])
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
-    assert text.splitlines() == ["name,'=head", "'=cmd|' /C calc'!A0,", "ok,3"]
+    assert text.splitlines() == ['"name","\'=head"', '"\'=cmd|\' /C calc\'!A0",""', '"ok",3']
 
 
 def test_xlsx_holds_no_formulas():
-    data = xlsx_bytes(["name"], [["=HYPERLINK(\"http://evil\")"], ["Ким"]], title="a/b:c")
+    """Typed text cells: inert as they are, so no apostrophe shows to the reader."""
+    data = xlsx_bytes(["name"], [["=HYPERLINK(\"http://evil\")"], ["Ким"], ["+7 701"]],
+                      title="a/b:c")
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet.title == "abc"
-    assert [c.value for c in sheet["A"]] == ["name", "'=HYPERLINK(\"http://evil\")", "Ким"]
+    assert [c.value for c in sheet["A"]] == ["name", "=HYPERLINK(\"http://evil\")", "Ким",
+                                             "+7 701"]
     assert all(c.data_type == "s" for c in sheet["A"])
 

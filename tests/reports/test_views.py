@@ -143,7 +143,9 @@ def test_csv_is_tidy_with_a_bom(client, login, staff, history):
     assert response.data.startswith(b"\xef\xbb\xbf")
     text = response.data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert text.splitlines()[0] == "year,region_code,region,category,participations,people"
+    assert next(csv.reader(io.StringIO(text))) == ["year", "region_code", "region", "category",
+                                                   "participations", "people"]
+    assert text.splitlines()[0].startswith('"year","region_code"')  # text quoted (issue 11)
     assert len(rows) == 20 * 9  # every region and category, zeros included
     got = {(r["region_code"], r["category"]): (int(r["participations"]), int(r["people"]))
            for r in rows if r["participations"] != "0"}
@@ -182,12 +184,13 @@ def test_a_formula_in_a_name_comes_out_inert(client, login, staff, history):
         client.get("/reports/yearly/people?year=2025&format=xlsx").data))
     values = [c for row in wb.active.iter_rows() for c in row if c.value and "HYPERLINK" in
               str(c.value)]
-    assert values and all(c.data_type == "s" and c.value.startswith("'") for c in values)
+    # Typed text cells are inert as they are: no apostrophe shows (issue 11).
+    assert values and all(c.data_type == "s" and c.value == HYPERLINK for c in values)
     # The branch name in the report's plan sheet, too.
     wb = load_workbook(io.BytesIO(client.get("/reports/yearly?year=2025&format=xlsx").data))
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
              if c.value and "HYPERLINK" in str(c.value)]
-    assert cells and all(c.data_type == "s" and c.value == "'" + HYPERLINK for c in cells)
+    assert cells and all(c.data_type == "s" and c.value == HYPERLINK for c in cells)
 
 
 def test_every_export_is_audited_with_its_filters(client, login, staff, history):
