@@ -125,8 +125,14 @@ def _clean_db(app):
     with app.app_context():
         app.extensions["mailman"].outbox = []
         yield
+        # Every mail any test made must be one a mail client reads without a defect.
+        from tests.mailcheck import mail_problems
+
+        sent = list(getattr(app.extensions["mailman"], "outbox", []))
+        problems = [(m.subject, p) for m in sent for p in mail_problems(m)]
         db.session.remove()
         _empty_tables()
+        assert not problems, f"mail with problems: {problems}"
 
 
 @pytest.fixture
