@@ -1,1 +1,2 @@
-"""Who must be trained: elected bodies (conciliation and audit commissions, …), their members and training requirements."""
+"""Who must be trained: elected bodies (conciliation and audit commissions, …), their
+members and the training each requires."""

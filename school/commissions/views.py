@@ -1,7 +1,309 @@
-"""Pages of the commissions feature."""
+"""Pages of the commissions register: bodies and members, the due list (with nomination
+and exports), the members upload, training requirements (admins), the CLI reminder."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
 
-bp = Blueprint("commissions", __name__, url_prefix="/commissions")
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from school.accounts.models import User
+from school.catalog.models import Event
+from school.commissions import (
+    admin_views,  # noqa: F401  (its routes join bp)
+    reporting,
+    services,
+)
+from school.commissions.blueprint import bp
+from school.commissions.forms import (
+    BodyForm,
+    EndTermForm,
+    MemberForm,
+    NominateForm,
+    kind_choices,
+)
+from school.commissions.models import Body, BodyKind, Member, MemberRole, Side
+from school.commissions.status import Filters, Status, compute, shares
+from school.core import exports
+from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
+from school.errors import DomainError
+from school.extensions import db, write_transaction
+from school.orgs.models import Branch, PrimaryOrganization, Region
+from school.permissions import STAFF, allow, can_see_branch, scope_to_branches
+from school.timeutil import local_today
+
+CSV_COLUMNS = ("person_id", "organisation_id", "branch_id", "body", "role", "programme",
+               "status", "valid_until", "due_by")
+PER_PAGE = 50
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _body_or_404(body_id: int) -> Body:
+    """A body the current person may see; others' answer 404, like records that do not exist."""
+    body = get_or_404(Body, body_id)
+    if not can_see_branch(current_user, body.branch_id):
+        abort(404)
+    return body
+
+
+def _enum_arg(cls, name: str, args=None):
+    try:
+        return cls((args if args is not None else request.args).get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters(args=None) -> Filters:
+    """The due list's filters from the query string (or the nomination form)."""
+    args = args if args is not None else request.args
+    try:
+        due_before = date.fromisoformat(args.get("due_before", ""))
+    except ValueError:
+        due_before = None
+    return Filters(
+        kind=_enum_arg(BodyKind, "kind", args),
+        organisation_id=optional_int(args.get("organisation_id")),
+        region_id=optional_int(args.get("region_id")),
+        branch_id=optional_int(args.get("branch_id")),
+        due_before=due_before,
+        status=_enum_arg(Status, "status", args),
+    )
+
+
+def _filter_choices() -> dict:
+    me = _me()
+    branches = list(db.session.scalars(
+        scope_to_branches(select(Branch), Branch.id, me).order_by(Branch.name_ru)))
+    region_ids = {b.region_id for b in branches}
+    regions = list(db.session.scalars(
+        select(Region).where(Region.id.in_(region_ids)).order_by(Region.sort_order)))
+    organisations = list(db.session.scalars(
+        select(PrimaryOrganization).join(Body, Body.primary_org_id == PrimaryOrganization.id)
+        .where(Body.branch_id.in_([b.id for b in branches])).distinct()
+        .order_by(PrimaryOrganization.name_ru).limit(500)))
+    return {"branches": branches, "regions": regions, "organisations": organisations,
+            "kinds": list(BodyKind), "statuses": list(Status)}
+
+
+# --- the register --------------------------------------------------------------------------
+
+
+@bp.get("/")
+@allow(STAFF)
+def index():
+    """The branches' share of trained members, then their bodies."""
+    me = _me()
+    kind = _enum_arg(BodyKind, "kind")
+    branch_id = optional_int(request.args.get("branch_id"))
+    lines = compute(me, filters=Filters(kind=kind, branch_id=branch_id))
+    by_branch = shares(lines, lambda ln: ln.branch_id)
+    by_body = shares(lines, lambda ln: ln.body_id)
+    query = services.bodies_query(me, kind=kind, branch_id=branch_id)
+    bodies, page, pages, total = paginate(query, per_page=PER_PAGE)
+    return render_template(
+        "commissions/index.html", by_branch=sorted(by_branch.items(), key=lambda kv: kv[1].name),
+        by_body=by_body, bodies=bodies, page=page, pages=pages, total=total,
+        kinds=list(BodyKind), kind=kind, branch_id=branch_id, choices=_filter_choices())
+
+
+@bp.route("/bodies/new", methods=["GET", "POST"])
+@allow(STAFF)
+def new_body():
+    me = _me()
+    form = BodyForm()
+    form.kind.choices = kind_choices()
+    orgs = list(db.session.scalars(scope_to_branches(
+        select(PrimaryOrganization), PrimaryOrganization.branch_id, me
+    ).order_by(PrimaryOrganization.name_ru).limit(2000)))
+    form.primary_org_id.choices = [(o.id, o.name) for o in orgs]
+    if form.validate_on_submit():
+        org = db.session.get(PrimaryOrganization, form.primary_org_id.data or 0)
+        try:
+            kind = BodyKind(form.kind.data)
+            if org is None:
+                raise DomainError("holder_required", _("Choose a primary organisation."),
+                                  field="primary_org_id")
+            body = services.create_body(me, kind, organisation=org)
+        except ValueError:
+            form.kind.errors = [_("Choose a body.")]
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("commissions.body", body_id=body.id))
+    return render_template("commissions/body_new.html", form=form)
+
+
+@bp.get("/bodies/<int:body_id>")
+@allow(STAFF)
+def body(body_id: int):
+    body = _body_or_404(body_id)
+    return _body_page(body, MemberForm())
+
+
+def _body_page(body: Body, form: MemberForm, status: int = 200):
+    today = local_today()
+    lines = {ln.member_id: ln for ln in compute(_me(), filters=Filters(body_id=body.id))}
+    members = list(db.session.scalars(
+        select(Member).where(Member.body_id == body.id)
+        .order_by(Member.term_start.desc(), Member.id.desc())))
+    db.session.scalars(select(User).where(User.id.in_({m.user_id for m in members}))).all()
+    current = [m for m in members if m.is_current(today)]
+    past = [m for m in members if not m.is_current(today)]
+    return render_template("commissions/body.html", body=body, form=form, current=current,
+                           past=past, lines=lines, end_form=EndTermForm(),
+                           share=shares(list(lines.values()), lambda ln: 0).get(0)), status
+
+
+@bp.post("/bodies/<int:body_id>/members")
+@allow(STAFF)
+def add_member(body_id: int):
+    body = _body_or_404(body_id)
+    form = MemberForm()
+    if not form.validate_on_submit():
+        return _body_page(body, form, 400)
+    me = _me()
+    person = services.find_person(me, form.person.data)
+    try:
+        if person is None:
+            raise DomainError("person_not_found", _("No person with this IIN or e-mail."),
+                              field="person")
+        services.add_member(
+            body, person, me, role=MemberRole(form.role.data),
+            side=Side(form.side.data) if form.side.data else None,
+            term_start=form.term_start.data, term_end=form.term_end.data)
+    except (DomainError, ValueError) as e:
+        db.session.rollback()
+        if isinstance(e, DomainError):
+            flash_domain_error(form, e)
+        else:
+            form.role.errors = [_("Choose a role.")]
+        return _body_page(body, form, 400)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("commissions.body", body_id=body.id))
+
+
+@bp.post("/members/<int:member_id>/end")
+@allow(STAFF)
+def end_term(member_id: int):
+    member = get_or_404(Member, member_id)
+    body = _body_or_404(member.body_id)
+    form = EndTermForm()
+    if form.validate_on_submit():
+        try:
+            services.end_term(member, _me(), form.term_end.data)
+        except DomainError as e:
+            db.session.rollback()
+            flash(str(e.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("The term is closed; it stays in the history."), "success")
+    return redirect(url_for("commissions.body", body_id=body.id))
+
+
+# --- the due list ----------------------------------------------------------------------------
+
+
+@bp.get("/due")
+@allow(STAFF)
+def due():
+    """Members not trained (or everyone, with status=trained), filtered; CSV and XLSX."""
+    fmt = request.args.get("format") or "html"
+    if fmt not in ("html", "csv", "xlsx"):
+        abort(400)
+    filters = _filters()
+    lines = compute(_me(), filters=filters)
+    if filters.status is None and fmt == "html":
+        lines = [ln for ln in lines if ln.status is not Status.trained]
+    if fmt != "html":
+        return _export(lines, fmt)
+    total = len(lines)
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    events = services.counting_events({p.id for ln in lines for p in ln.requirement.programs})
+    form = NominateForm()
+    form.event_id.choices = [(e.id, f"{e.starts_on:%d.%m.%Y} · {e.title}") for e in events]
+    return render_template(
+        "commissions/due.html", lines=lines[(page - 1) * PER_PAGE: page * PER_PAGE],
+        total=total, page=page, pages=pages, filters=filters, form=form,
+        choices=_filter_choices(), args={k: v for k, v in request.args.items()
+                                         if k not in ("page", "format")})
+
+
+def _export(lines, fmt: str):
+    rows = ([ln.person_id, ln.organisation_id, ln.branch_id, ln.body_kind.value,
+             ln.role.value, ln.programmes, ln.status.value,
+             ln.valid_until.isoformat() if ln.valid_until else "",
+             ln.due_by.isoformat() if ln.due_by else ""] for ln in lines)
+    with write_transaction():
+        from school.audit.services import record
+
+        record(_me(), "commission.exported", object_type="report", format=fmt,
+               rows=len(lines))
+    name = f"commissions-due-{local_today():%Y-%m-%d}.{fmt}"
+    if fmt == "csv":
+        return exports.download(exports.csv_bytes(CSV_COLUMNS, rows), name, "csv")
+    data = exports.xlsx_bytes(CSV_COLUMNS, rows, title=_("Commission members"))
+    return exports.download(data, name, "xlsx")
+
+
+@bp.post("/due/nominate")
+@allow(STAFF)
+def nominate():
+    """Enrol the chosen (or everyone in the filtered list) in one counting event."""
+    form = NominateForm()
+    back = url_for("commissions.due", **{k: v for k, v in request.form.items()
+                                          if k in ("kind", "organisation_id", "region_id",
+                                                   "branch_id", "due_before", "status")})
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "warning")
+        return redirect(back)
+    event = db.session.get(Event, form.event_id.data or 0)
+    if event is None:
+        flash(_("Choose an event."), "warning")
+        return redirect(back)
+    lines = [ln for ln in compute(_me(), filters=_filters(request.form))
+             if ln.status is not Status.trained]
+    if form.everyone.data != "1":
+        chosen = set(form.member_ids.data or [])
+        if chosen - {ln.member_id for ln in lines}:
+            abort(404)  # someone outside the viewer's list: the same answer as not found
+        lines = [ln for ln in lines if ln.member_id in chosen]
+    try:
+        enrolled, skipped = services.nominate(event, lines, _me())
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Enrolled: %(n)d.", n=len(enrolled)), "success")
+    if skipped:
+        flash(_("Not enrolled (already enrolled, another category, or enrolment "
+                "closed): %(n)d.", n=len(skipped)), "warning")
+    return redirect(back)
+
+
+# --- other pages' panels and the command line ----------------------------------------------
+
+
+@bp.app_template_global("commission_panel")
+def commission_panel():
+    """The current person's memberships and training, for /my."""
+    if not current_user.is_authenticated:
+        return []
+    return reporting.my_panel(_me())
+
+
+@bp.app_template_global("commission_trained_by_region")
+def commission_trained_by_region(year: int):
+    """The yearly report's "commission members trained" by region, scoped."""
+    return reporting.trained_by_region(year, _me())
