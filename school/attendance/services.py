@@ -22,6 +22,7 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from school import signals
 from school.accounts.models import Role, User
 from school.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
 from school.audit.services import record
@@ -604,6 +605,7 @@ def complete_event(event: Event, actor: User, *, now: datetime | None = None) ->
     record(actor, "event.completed", event, completed=result.completed,
            not_completed=result.not_completed)
     db.session.flush()
+    signals.event_completed.send(event=event)
     return result
 
 

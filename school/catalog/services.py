@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from school import signals
 from school.accounts.models import Category, Role, RoleGrant, User
 from school.attendance.models import AttendanceMark
 from school.audit.services import record
@@ -616,6 +617,7 @@ def save_event(event: Event | None, data: EventData, actor: User,
     union_id, branch_id = organizer
 
     is_new = event is None
+    before = None if is_new else _what_receivers_see(event)
     if event is None:
         event = Event(status=EventStatus.draft, created_by_id=actor.id)
         db.session.add(event)
@@ -636,8 +638,19 @@ def save_event(event: Event | None, data: EventData, actor: User,
     record(actor, "event.create" if is_new else "event.edit", event,
            sessions_added=len(new_sessions))
     if not is_new:
+        after = _what_receivers_see(event)
+        what = ",".join(k for k in after if after[k] != before[k]) or "details"
+        signals.event_changed.send(event=event, what=what)
+    if not is_new:
         _offer_free_seats(event)
     return event
+
+
+def _what_receivers_see(event: Event) -> dict:
+    """The parts of an event whose change `event_changed` names in `what`."""
+    return {"venue": (event.venue, event.city_ru, event.city_kk), "link": event.online_link,
+            "dates": (event.starts_on, event.ends_on), "capacity": event.capacity,
+            "sessions": len(event.sessions)}
 
 
 def _offer_free_seats(event: Event) -> None:
@@ -694,6 +707,7 @@ def add_daily_sessions(event: Event, daily: DailySessions, actor: User) -> list[
     event.sessions.extend(sessions)
     db.session.flush()
     record(actor, "event.sessions_added", event, count=len(sessions))
+    signals.event_changed.send(event=event, what="sessions")
     return sessions
 
 
@@ -705,6 +719,7 @@ def add_session(event: Event, data: SessionData, actor: User) -> EventSession:
     event.sessions.append(session)
     db.session.flush()
     record(actor, "event.session_added", event, session_id=session.id)
+    signals.event_changed.send(event=event, what="sessions")
     return session
 
 
@@ -719,6 +734,7 @@ def update_session(session: EventSession, data: SessionData, actor: User) -> Eve
         setattr(session, key, value)
     db.session.flush()
     record(actor, "event.session_edited", event, session_id=session.id)
+    signals.event_changed.send(event=event, what="sessions")
     return session
 
 
@@ -736,6 +752,7 @@ def remove_session(session: EventSession, actor: User) -> None:
     event.sessions.remove(session)
     db.session.flush()
     record(actor, "event.session_removed", event, session_id=session.id)
+    signals.event_changed.send(event=event, what="sessions")
 
 
 def _raise(error: DomainError) -> None:
@@ -759,6 +776,7 @@ def publish_event(event: Event, actor: User) -> Event:
     event.published_at = now()
     db.session.flush()
     record(actor, "event.publish", event)
+    signals.event_published.send(event=event)
     return event
 
 
@@ -779,6 +797,7 @@ def cancel_event(event: Event, reason: str | None, actor: User) -> Event:
     from school.enrollment.services import notify_event_cancelled
 
     notify_event_cancelled(event)
+    signals.event_cancelled.send(event=event)
     return event
 
 

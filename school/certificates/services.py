@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from school import pdf
+from school import pdf, signals
 from school.accounts.models import User
 from school.attendance.models import AttendanceMark
 from school.catalog.models import Event, EventSession, Program
@@ -224,6 +224,8 @@ def issue_many(
         db.session.add(certificate)
         certificates.append(certificate)
     db.session.flush()
+    for certificate in certificates:
+        signals.certificate_issued.send(certificate=certificate)
     return certificates
 
 
@@ -250,6 +252,7 @@ def revoke(certificate: Certificate, *, by: User | None, reason: str | None) -> 
     certificate.revoked_by_id = by.id if by else None
     certificate.revoke_reason = reason
     db.session.flush()
+    signals.certificate_revoked.send(certificate=certificate)
     return certificate
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
+from school import signals
 from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
@@ -276,12 +277,24 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
         ) from None
     record(actor or user, "enrollment.create", enrollment, status=enrollment.status.value,
            event_id=event.id, user_id=user.id)
+    _signal_status(enrollment)
     if enrollment.status is S.confirmed:
         _tell(enrollment, "confirmed", nominated=actor is not None)
     elif enrollment.status is S.waitlisted:
         _tell(enrollment, "waitlisted", position=waitlist_position(enrollment),
               nominated=actor is not None)
     return enrollment
+
+
+def _signal_status(enrollment: Enrollment) -> None:
+    """Tell receivers (webhooks, other features) the enrolment's new status."""
+    signal = {
+        S.confirmed: signals.enrollment_confirmed, S.waitlisted: signals.enrollment_waitlisted,
+        S.pending: signals.enrollment_pending, S.cancelled: signals.enrollment_cancelled,
+        S.rejected: signals.enrollment_cancelled,
+    }.get(enrollment.status)
+    if signal is not None:
+        signal.send(enrollment=enrollment)
 
 
 def _place(enrollment: Enrollment, seats: Seats, now: datetime) -> None:
@@ -319,6 +332,7 @@ def fill_free_seats(event: Event, *, now: datetime | None = None) -> list[Enroll
     db.session.flush()
     for enrollment in promoted:
         record(None, "enrollment.promote", enrollment, event_id=event.id)
+        signals.enrollment_confirmed.send(enrollment=enrollment)
         _tell(enrollment, "promoted")
     return promoted
 
@@ -344,6 +358,7 @@ def approve(enrollment: Enrollment, actor: User, *, now: datetime | None = None)
     _place(enrollment, Seats.count(event), now)
     db.session.flush()
     record(actor, "enrollment.approve", enrollment, status=enrollment.status.value)
+    _signal_status(enrollment)
     _tell(enrollment, "approved", position=waitlist_position(enrollment))
     return enrollment
 
@@ -358,6 +373,7 @@ def reject(enrollment: Enrollment, actor: User, reason: str, *,
     enrollment.reason = reason
     db.session.flush()
     record(actor, "enrollment.reject", enrollment)
+    signals.enrollment_cancelled.send(enrollment=enrollment)
     _tell(enrollment, "rejected", reason=reason)
     return enrollment
 
@@ -465,6 +481,7 @@ def cancel(enrollment: Enrollment, actor: User, reason: str | None = None, *,
     enrollment.reason = reason
     db.session.flush()
     record(actor, "enrollment.cancel", enrollment, by_staff=by_staff)
+    signals.enrollment_cancelled.send(enrollment=enrollment)
     if by_staff:
         _tell(enrollment, "cancelled", reason=reason)
     return fill_free_seats(event, now=now) if held_seat else []
@@ -488,6 +505,7 @@ def notify_event_cancelled(event: Event, *, now: datetime | None = None) -> int:
         enrollment.reason = (event.cancel_reason or "")[:500] or None
     db.session.flush()
     for enrollment in rows:
+        signals.enrollment_cancelled.send(enrollment=enrollment)
         _tell(enrollment, "event_cancelled", reason=event.cancel_reason)
     return len(rows)
 
