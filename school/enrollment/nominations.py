@@ -9,8 +9,6 @@ matched by IIN, then by e-mail; missing accounts are created in the coordinator'
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -23,7 +21,8 @@ from school.accounts.models import CATEGORY_LABELS, Category, Role, RoleGrant, U
 from school.accounts.services import make_reset_token, normalize_email
 from school.audit.services import record
 from school.catalog.models import Event
-from school.core.imports import csv_reader
+from school.core.sheets import Limits, UploadRefused
+from school.core.sheets import read_table as read_sheet
 from school.dbtypes import utcnow
 from school.enrollment import services
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment
@@ -35,6 +34,7 @@ from school.permissions import visible_branch_ids
 
 COLUMNS = ("full_name", "email", "iin", "phone", "primary_org", "category")
 MAX_ROWS = 2000
+LIMITS = Limits(rows=MAX_ROWS, columns=12, cell=500)
 
 # Headers people actually type, in the three languages, mapped to our columns.
 HEADER_ALIASES = {
@@ -109,12 +109,10 @@ def _header_key(text: str) -> str | None:
 
 def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     """(line number, {column: text}) for each non-empty row, or file-level errors."""
-    if data[:4] == b"PK\x03\x04":
-        raw, errors = _xlsx_rows(data)
-    else:
-        raw, errors = _csv_rows(data)
-    if errors:
-        return [], errors
+    try:
+        raw = read_sheet(data, LIMITS)  # bounded: an upload bomb is refused early
+    except UploadRefused as e:
+        return [], [str(e.message)]
     if not raw:
         return [], [str(_l("The file has no rows."))]
     _header_line, header = raw[0]
@@ -137,40 +135,6 @@ def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     if not rows:
         return [], [str(_l("The file has no rows."))]
     return rows, []
-
-
-def _csv_rows(data: bytes) -> tuple[list[tuple[int, list]], list[str]]:
-    reader = csv_reader(data)
-    if reader is None:
-        return [], [str(_l("The file is neither a CSV text nor an Excel workbook."))]
-    rows = []
-    try:
-        for values in reader:
-            rows.append((reader.line_num, values))
-            if len(rows) > MAX_ROWS + 1:
-                break
-    except csv.Error:
-        return [], [str(_l("The CSV file is broken near line %(n)d.", n=reader.line_num))]
-    return rows, []
-
-
-def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, list]], list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # a damaged or foreign zip: openpyxl raises many kinds
-        return [], [str(_l("The file is neither a CSV text nor an Excel workbook."))]
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((line, list(values)))
-            if len(rows) > MAX_ROWS + 50:
-                break
-        return rows, []
-    finally:
-        workbook.close()
 
 
 # --- checking ----------------------------------------------------------------------------

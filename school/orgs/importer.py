@@ -1,4 +1,4 @@
-"""Bulk import of branches and primary organisations from CSV.
+"""Bulk import of branches and primary organisations from CSV (or XLSX).
 
 The whole file is checked first; every bad row is reported with its line number, and
 nothing is written unless every row is good.
@@ -6,15 +6,14 @@ nothing is written unless every row is good.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from school.audit.services import record
-from school.core.imports import csv_reader
+from school.core.sheets import Limits, UploadRefused, read_table
 from school.extensions import db
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
 
@@ -28,9 +27,16 @@ COLUMNS = (
     "org_name_kk",
     "org_bin",
     "parent_branch_name_ru",  # optional: the oblast or city branch a local union sits under
+    # Optional: the organisation's employer (school/releases/importing.py).
+    "employer_bin",
+    "employer_name_ru",
+    "employer_name_kk",
+    "employer_address",
+    "employer_hr_emails",
 )
 REQUIRED = ("union_code", "region_code", "branch_kind", "branch_name_ru")
 MAX_ROWS = 50_000
+LIMITS = Limits(rows=MAX_ROWS, columns=20, cell=500, text=20_000_000)
 
 
 @dataclass
@@ -58,41 +64,33 @@ class ImportReport:
         return [r for r in self.rows if r.errors]
 
 
-def _clean(value: str | None) -> str:
-    return " ".join("".join(c for c in (value or "") if c.isprintable()).split())
+def _clean(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = "" if value is None else str(value)
+    return " ".join("".join(c for c in text if c.isprintable()).split())
 
 
 def read_rows(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     """Decode (UTF-8, with or without BOM, or Windows-1251) and split into dict rows, each
     with the line it starts on in the file, as an editor numbers lines."""
-    # csv.reader, not DictReader: DictReader skips blank lines silently, and the line
-    # numbers in the report would drift from the file's.
-    reader = csv_reader(data)
-    if reader is None:
-        return [], [str(_l("The file is not a CSV text file."))]
+    # The shared bounded reader (limits on rows, columns, cells and unpacked size) keeps the
+    # line numbers of the file, blank lines included, for the report.
+    try:
+        table = read_table(data, LIMITS)
+    except UploadRefused as e:
+        return [], [str(e.message)]
     header: list[str] = []
     rows: list[tuple[int, dict]] = []
-    try:
-        while True:
-            start = reader.line_num + 1
-            values = next(reader, None)
-            if values is None:
-                break
-            if not any(v.strip() for v in values):
-                continue  # blank lines, and Excel's rows of bare separators
-            if not header:
-                header = [h.strip().lower() for h in values]
-                missing = [c for c in REQUIRED if c not in header]
-                if missing:
-                    return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
-                continue
-            row = {k: _clean(values[n] if n < len(values) else "")
-                   for n, k in enumerate(header) if k}
-            rows.append((start, row))
-            if len(rows) > MAX_ROWS:
-                return [], [str(_l("The file has more than %(n)d rows.", n=MAX_ROWS))]
-    except csv.Error:
-        return [], [str(_l("The file is not a CSV text file."))]
+    for start, values in table:
+        if not header:
+            header = [_clean(h).lower() for h in values]
+            missing = [c for c in REQUIRED if c not in header]
+            if missing:
+                return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
+            continue
+        rows.append((start, {k: _clean(values[n] if n < len(values) else "")
+                             for n, k in enumerate(header) if k}))
     if not header:
         return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(REQUIRED)))]
     if not rows:
@@ -116,6 +114,9 @@ def plan_import(data: bytes) -> ImportReport:
     new_branches: dict[tuple[int, str], tuple[int, str]] = {}  # key → (region id, kind)
     new_parents: dict[tuple[int, str], str] = {}  # new local union → its parent's name
     seen_orgs: dict[tuple, int] = {}
+    from school.releases import importing as employer_columns
+
+    new_employers: dict[str, str] = {}
 
     for line, row in rows:
         result = RowResult(line, row.get("branch_name_ru", ""), row.get("org_name_ru", ""))
@@ -144,6 +145,7 @@ def plan_import(data: bytes) -> ImportReport:
         bin_value = row.get("org_bin", "")
         if bin_value and not re.fullmatch(r"[0-9]{12}", bin_value):
             result.errors.append(str(_l("The BIN must have 12 digits.")))
+        result.errors.extend(employer_columns.check_row(row, new_employers))
         if len(row["branch_name_ru"]) > 300 or len(row.get("org_name_ru", "")) > 300:
             result.errors.append(str(_l("A name is longer than 300 characters.")))
         if result.errors or union is None or region is None or kind is None:
@@ -243,6 +245,9 @@ def apply_import(data: bytes, actor=None) -> ImportReport:
     orgs = set(
         db.session.execute(select(PrimaryOrganization.branch_id, PrimaryOrganization.name_ru))
     )
+    from school.releases import importing as employer_columns
+
+    employers: dict = {}
     for row in report._rows_data:  # type: ignore[attr-defined]
         union = unions[row["union_code"].lower()]
         key = (union.id, row["branch_name_ru"])
@@ -261,6 +266,7 @@ def apply_import(data: bytes, actor=None) -> ImportReport:
             db.session.flush()
             branches[key] = branch
         org_name = row.get("org_name_ru", "")
+        employer = employer_columns.employer_for(row, employers)
         if org_name and (branch.id, org_name) not in orgs:
             db.session.add(
                 PrimaryOrganization(
@@ -268,9 +274,17 @@ def apply_import(data: bytes, actor=None) -> ImportReport:
                     name_ru=org_name,
                     name_kk=row.get("org_name_kk") or org_name,
                     bin=row.get("org_bin") or None,
+                    employer_id=employer.id if employer else None,
                 )
             )
             orgs.add((branch.id, org_name))
+        elif org_name and employer is not None:
+            db.session.execute(
+                update(PrimaryOrganization)
+                .where(PrimaryOrganization.branch_id == branch.id,
+                       PrimaryOrganization.name_ru == org_name)
+                .values(employer_id=employer.id)
+            )
     db.session.flush()
     record(actor, "orgs.import", None, object_type="import",
            branches=report.new_branches, organizations=report.new_organizations)
