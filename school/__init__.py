@@ -11,6 +11,7 @@ from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
 from school.config import load_config
 from school.core.cache import page_cache
+from school.core.static import init_static
 from school.core.utils import IdConverter
 from school.extensions import (
     babel,
@@ -60,6 +61,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.request_class = CleanRequest
     app.config.update(load_config(app.instance_path, overrides))
+    if app.config.get("PROXY_COUNT"):
+        # Trust exactly this many proxies' X-Forwarded-* headers: the client's address is
+        # then the real one (rate limits, consent records), and cannot be forged past them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     logging.basicConfig(level=logging.INFO)
@@ -77,6 +85,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     mailman.init_app(app)
     bootstrap.init_app(app)
     page_cache.init_app(app)
+    init_static(app)
     _init_login()
     _register_blueprints(app)
     _register_hooks(app)
@@ -87,6 +96,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_models() -> None:
     # Import every feature's models so that relationships and migrations see them.
     from school.accounts import models as _accounts  # noqa: F401
+    from school.accounts import sessions as _sessions  # noqa: F401
     from school.api import models as _api  # noqa: F401
     from school.attendance import models as _attendance  # noqa: F401
     from school.audit import models as _audit  # noqa: F401
@@ -129,17 +139,26 @@ def _init_login() -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # No binding to the client's address ("strong" dropped the session of a phone moving
+    # from Wi-Fi to mobile data, and rewrote the cookie on every response): the session is
+    # a revocable server-side row instead (school/accounts/sessions.py).
+    login_manager.session_protection = None
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        user_id, _, stamp = (session_id or "").partition(":")
+        from school.accounts import sessions
+
+        user_id, _, rest = (session_id or "").partition(":")
+        stamp, _, key = rest.partition(":")
         try:
             user = db.session.get(User, int(user_id))
         except (TypeError, ValueError, OverflowError):
             return None
         if user is None or not user.active or user.session_stamp != stamp:
             return None
+        if sessions.find(user.id, key) is None:
+            return None
+        user.session_key = key
         return user
 
 
@@ -217,8 +236,14 @@ def _register_hooks(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and current_user.is_authenticated:
-            headers.setdefault("Cache-Control", "private, no-store")
+        if current_user and current_user.is_authenticated and request.endpoint not in (
+            "static", "bootstrap.static"
+        ):
+            # Everything a signed-in person is served is theirs: downloads too (send_file
+            # would say no-cache, which lets a shared cache keep a copy).
+            headers["Cache-Control"] = "private, no-store"
+        # The server (gunicorn, Werkzeug) writes Date itself; send_file's own made two.
+        headers.pop("Date", None)
         return response
 
     from school.timeutil import to_local
