@@ -1,1 +1,1 @@
-"""Plans and budgets from the bottom up: primary organisations, local unions, branches, the union."""
+"""Plans and budgets from the bottom up: organisations, local unions, branches, the union."""
