@@ -202,9 +202,11 @@ def session_days(event: Event) -> list[date]:
 
 
 def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] | None = None,
-                today: date) -> str:
+                today: date, number: str | None = None, overrides: dict | None = None) -> str:
     """A letter to the participant's employer: `release` before the event, `participation`
-    after it. `enrollment` with its user, event, programme and sessions loaded."""
+    after it. `enrollment` with its user, event, programme and sessions loaded. `number`
+    comes from the register of outgoing letters (school.releases.letters); `overrides`
+    replace context values (the employer as addressee, the agreement as basis)."""
     event = enrollment.event
     user = enrollment.user
     program = event.program
@@ -224,7 +226,7 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
         "issuer": issuer[lang],
         "organizer": organizer(event, lang),
         "today": fmt_date(today),
-        "ref": f"{event.id}-{enrollment.id}",
+        "ref": number or f"{event.id}-{enrollment.id}",
         "workplace": workplace,
         "name": user.full_name,
         "position": user.position or "",
@@ -245,4 +247,5 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
             for s in program.signatories
         ],
     }
+    ctx.update(overrides or {})
     return _render(f"certificates/pdf/letter_{kind}.html", l=ctx)

@@ -474,7 +474,17 @@ def letter_available(kind: str, enrollment: Enrollment) -> bool:
 
 
 def letter_pdf(kind: str, lang: str, enrollment: Enrollment, *, today: date | None = None) -> bytes:
-    """A letter to the participant's employer, rendered now (letters are not stored)."""
+    """A letter to the participant's employer, from the register of outgoing letters."""
+    return letter_document(kind, lang, enrollment, today=today).pdf
+
+
+def letter_document(kind: str, lang: str, enrollment: Enrollment, *, today: date | None = None,
+                    issue: bool = True):
+    """The registered letter (school.releases.letters): the stored one when it still holds,
+    else — when `issue` — numbered, rendered and stored now (takes the register's lock:
+    on SQLite call it inside a write transaction). None when there is none and not `issue`."""
+    from school.releases import letters
+
     if kind not in LETTER_KINDS or lang not in LETTER_LANGS:
         raise DomainError("unknown_letter", _l("There is no such letter."), status=404)
     if not letter_available(kind, enrollment):
@@ -482,6 +492,12 @@ def letter_pdf(kind: str, lang: str, enrollment: Enrollment, *, today: date | No
             "letter_not_available", _l("This letter is not available for this enrolment."),
             status=404,
         )
+    employer = letters.letter_employer(enrollment) if kind == "release" else None
+    stored = letters.current(enrollment.id, kind, lang)
+    if stored is not None and (employer is None or stored.employer_id == employer.id):
+        return stored
+    if not issue:
+        return None
     event_for_printing(enrollment.event_id)  # loads the programme, signatories, sessions
     attended_days = None
     if kind == "participation":
@@ -495,7 +511,5 @@ def letter_pdf(kind: str, lang: str, enrollment: Enrollment, *, today: date | No
             .order_by(EventSession.starts_at)
         )
         attended_days = sorted({to_local(s).date() for s in starts})
-    html = documents.letter_html(
-        kind, lang, enrollment, attended_days=attended_days, today=today or local_today()
-    )
-    return pdf.render_pdf(html, "letter")
+    return letters.issue(kind, lang, enrollment, employer=employer,
+                         attended_days=attended_days, today=today)

@@ -29,7 +29,7 @@ from school.certificates.models import Certificate, CertificateBatch
 from school.core.utils import flash_domain_error
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.errors import DomainError
-from school.extensions import db, limiter
+from school.extensions import db, limiter, write_transaction
 from school.permissions import PUBLIC, SIGNED_IN, STAFF, allow, manages_event
 
 bp = Blueprint("certificates", __name__)
@@ -87,6 +87,11 @@ def verify_form():
         certificate = services.find_for_check(form.number.data, form.surname.data)
         if certificate is not None:
             return redirect(url_for(".verify", code=certificate.verification_code))
+        from school.releases.letters import find_for_check as find_letter
+
+        letter = find_letter(form.number.data, form.surname.data)
+        if letter is not None:  # a release letter's number: shown here, never by URL
+            return render_template("releases/verify_letter.html", letter=letter)
         flash(_("No certificate with this number and surname was found."), "warning")
     return render_template("certificates/verify_form.html", form=form)
 
@@ -119,10 +124,15 @@ def letter(enrollment_id: int, kind: str):
         "kk" if (current_user.locale or "") == "kk" else "ru"
     )
     try:
-        data = services.letter_pdf(kind, lang, enrollment)
+        letter = services.letter_document(kind, lang, enrollment, issue=False)
+        if letter is None:
+            # Not in the register yet: numbered, rendered and stored once, under its lock.
+            with write_transaction():
+                enrollment = db.session.get(Enrollment, enrollment_id)
+                letter = services.letter_document(kind, lang, enrollment)
     except DomainError as e:
-        abort(e.status if e.status == 404 else 400)
-    return _pdf_response(data, f"letter-{kind}-{lang}-{enrollment.id}.pdf")
+        abort(e.status if e.status in (404, 429) else 400)
+    return _pdf_response(letter.pdf, f"{letter.number}.pdf", etag=letter.sha256)
 
 
 # --- staff: one event ---------------------------------------------------------------------

@@ -30,8 +30,12 @@ GROUPS = [
         ("catalog.manage_events", _l("Manage events")),
         ("catalog.programs", _l("Programmes")),
         ("enrollment.approvals", _l("Approvals")),
+        ("releases.index", _l("Release from work")),
         ("attendance.my_sessions", _l("Attendance")),
         ("reports.yearly", _l("Reports")),
+        ("commissions.index", _l("Commissions")),
+        ("evaluation.report", _l("Feedback and tests")),
+        ("evaluation.questionnaires", _l("Questionnaires")),
     ]),
     (_l("Reference data"), [
         ("accounts.people", _l("People")),

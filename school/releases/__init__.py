@@ -1,1 +1,2 @@
-"""Release from work: employers, agreements with paid training days, release requests and employers' answers."""
+"""Release from work: employers, agreements with paid training days, release requests,
+employers' answers, and the register of outgoing letters."""

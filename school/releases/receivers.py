@@ -1,0 +1,47 @@
+"""What the releases feature does when enrolments change, and its CLI command.
+
+Imported by views.py, so the receivers connect once, when the blueprint is imported.
+Receivers run inside the enrolment's transaction: they add rows and flush. Rendering the
+letter and mailing HR wait until the enrolment has committed (after the request, or the
+next `flask send-release-reminders`), so the event's lock is not held while a PDF renders.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from school import signals
+from school.extensions import db, write_transaction
+from school.releases import requests
+
+
+@signals.enrollment_confirmed.connect
+def _on_confirmed(_sender=None, *, enrollment, **_kw) -> None:
+    requests.create_for(enrollment)
+
+
+@signals.enrollment_cancelled.connect
+def _on_cancelled(_sender=None, *, enrollment, **_kw) -> None:
+    requests.withdraw(enrollment)
+
+
+def dispatch_after_request(response):
+    """after_app_request: send the requests that the committed request queued."""
+    if not db.session().info.get(requests.DISPATCH_KEY):
+        return response
+    try:
+        with write_transaction():
+            requests.dispatch_queued()
+    except Exception:  # the enrolment stands; the CLI command sends what is left
+        current_app.logger.exception("could not send release requests")
+        db.session().info.pop(requests.DISPATCH_KEY, None)
+    return response
+
+
+@click.command("send-release-reminders")
+def send_release_reminders_command() -> None:
+    """Send queued release requests; remind HR N working days before the start."""
+    with write_transaction():
+        result = requests.send_reminders()
+    click.echo(f"release requests sent: {result['sent']}, reminders: {result['reminded']}")
