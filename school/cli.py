@@ -70,6 +70,13 @@ def register(app: Flask) -> None:
             f"{report.new_organizations} organisations, {len(report.rows)} rows checked"
         )
 
+    @app.cli.command("purge-uploads")
+    def purge_uploads_command():
+        """Delete upload previews older than UPLOAD_TTL (they hold names and IINs)."""
+        from school.core.uploads import purge_uploads
+
+        click.echo(f"removed: {purge_uploads()}")
+
     @app.cli.command("seed-demo")
     @click.option(
         "--scale",

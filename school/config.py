@@ -67,7 +67,20 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Behind a load balancer or reverse proxy: how many of them to trust for
+        # X-Forwarded-For/-Proto/-Host (0: none, the address is the TCP peer's).
+        "PROXY_COUNT": int(env.get("PROXY_COUNT", 0)),
+        # FAILED sign-ins allowed per client address (successes never count): a seminar
+        # room shares one address.
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "30 per 10 minutes;100 per hour"),
+        # Failed sign-ins per account before each next try waits: 1 s, 2 s, 4 s … up to the
+        # cap. A browser the owner has signed in from before is counted apart.
+        "LOGIN_FREE_FAILURES": int(env.get("LOGIN_FREE_FAILURES", 5)),
+        "LOGIN_BACKOFF_MAX": int(env.get("LOGIN_BACKOFF_MAX", 300)),
+        "PEOPLE_SEARCH_RATE_LIMIT": env.get("PEOPLE_SEARCH_RATE_LIMIT",
+                                            "30 per minute;300 per day"),
+        # A signed-in session without "remember me" ends after this many days at most.
+        "SESSION_MAX_DAYS": int(env.get("SESSION_MAX_DAYS", 14)),
         "RESET_RATE_LIMIT": env.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", 3600 * 2)),
         "INVITE_MAX_AGE": int(env.get("INVITE_MAX_AGE", 3600 * 24 * 7)),
@@ -94,6 +107,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # Upload previews (names, IINs) are deleted after this many seconds.
+        "UPLOAD_TTL": int(env.get("UPLOAD_TTL") or 3600),
         "CONSENT_VERSION": "2026-11",
         "PAGE_SIZE": 25,
         # Self check-in: open from N minutes before a session to N minutes after its end;

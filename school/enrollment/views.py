@@ -22,7 +22,7 @@ from school.accounts.models import User
 from school.accounts.services import people_query
 from school.catalog.models import Event, EventStatus
 from school.core import exports
-from school.core.uploads import keep_upload, take_upload
+from school.core.uploads import drop_upload, keep_upload, read_upload
 from school.core.utils import get_or_404, optional_int, paginate, safe_next
 from school.dbtypes import utcnow
 from school.enrollment import nominations, services
@@ -294,10 +294,13 @@ def nominate_upload(event_id: int):
 @allow(STAFF)
 def nominate_confirm(event_id: int):
     event = _event_or_404(event_id, staff=True)
-    kept = session.pop("nominate_upload", None) or {}
-    same_event = kept.get("event_id") == event.id
-    data = take_upload("nominations", kept.get("digest")) if same_event else None
+    # The kept file is dropped only after the import committed: a failure (a refused rule,
+    # a crash) leaves the preview to confirm again.
+    kept = session.get("nominate_upload") or {}
+    digest = kept.get("digest") if kept.get("event_id") == event.id else None
+    data = read_upload("nominations", digest)
     if data is None:
+        session.pop("nominate_upload", None)
         flash(_("Upload the file again: the preview has expired."), "warning")
         return redirect(url_for("enrollment.nominate", event_id=event.id))
     try:
@@ -313,6 +316,8 @@ def nominate_confirm(event_id: int):
     enrolled = len(report.enrolled)
     created = report.created
     db.session.commit()
+    drop_upload("nominations", digest)
+    session.pop("nominate_upload", None)
     flash(_("Enrolled: %(n)d; new accounts invited: %(c)d.", n=enrolled, c=created), "success")
     return redirect(url_for("enrollment.roster", event_id=event.id))
 

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from school.core.uploads import keep_upload, take_upload
+from school.core.uploads import drop_upload, keep_upload, read_upload
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.errors import DomainError
 from school.extensions import db
@@ -209,9 +209,10 @@ def import_orgs():
 @bp.post("/import/confirm")
 @allow(ADMIN)
 def confirm_import():
-    digest = session.pop("org_import", None)
-    data = take_upload("orgs", digest) if digest else None
+    digest = session.get("org_import")
+    data = read_upload("orgs", digest)  # dropped only once the import committed
     if data is None:
+        session.pop("org_import", None)
         flash(_("Upload the file again: the preview has expired."), "warning")
         return redirect(url_for("orgs.import_orgs"))
     report = importer.apply_import(data, current_user)
@@ -220,6 +221,8 @@ def confirm_import():
         return render_template("orgs/import.html", form=ImportForm(), report=report,
                                columns=importer.COLUMNS)
     db.session.commit()
+    drop_upload("orgs", digest)
+    session.pop("org_import", None)
     flash(_("Imported: %(b)d new branches, %(o)d new organisations.",
             b=report.new_branches, o=report.new_organizations), "success")
     return redirect(url_for("orgs.branches"))
