@@ -71,3 +71,12 @@ def test_pages_name_a_favicon_that_is_served(client):
     icon = re.search(r'<link rel="icon" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     response = client.get(icon)
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+
+
+def test_every_cookie_is_secure_in_production(make_app):
+    secure_app = make_app(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    client = secure_app.test_client()
+    response = client.get("/lang/kk?next=/")
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("lang=") for c in cookies)
+    assert all("Secure" in c for c in cookies), cookies

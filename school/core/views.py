@@ -52,5 +52,6 @@ def set_language(lang: str | None = None):
         current_user.locale = lang
         db.session.commit()
     response = redirect(target)
-    response.set_cookie("lang", lang, max_age=3600 * 24 * 365, samesite="Lax", httponly=True)
+    response.set_cookie("lang", lang, max_age=3600 * 24 * 365, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
