@@ -49,10 +49,10 @@ def send_reminders(today: date | None = None) -> int:
     if not lines:
         return 0
     # Every reminder that could match: those for deadlines from the earliest one on.
-    done = set(db.session.execute(
+    done = {tuple(row) for row in db.session.execute(
         select(Reminder.member_id, Reminder.requirement_id, Reminder.due_by)
         .where(Reminder.due_by >= min(ln.due_by for ln in lines))
-    ).tuples())
+    )}
     fresh = [ln for ln in lines if (ln.member_id, ln.requirement.id, ln.due_by) not in done]
     by_branch = defaultdict(list)
     for ln in fresh:

@@ -48,7 +48,7 @@ def trained_by_region(year: int, viewer) -> tuple[list[RegionFigure], int]:
     counts = dict(db.session.execute(
         select(base.c.region_id, func.count(base.c.user_id.distinct())).group_by(
             base.c.region_id)
-    ).tuples())
+    ).all())
     total = db.session.scalar(select(func.count(base.c.user_id.distinct()))) or 0
     regions = {r.id: r for r in db.session.scalars(
         select(Region).where(Region.id.in_(counts)).order_by(Region.sort_order))}
