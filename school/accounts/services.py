@@ -288,13 +288,18 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password")
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *,
+                    keep_session: str | None = None) -> None:
+    """A new password ends every session of the account but `keep_session`'s."""
+    from school.accounts import sessions
+
     if not user.check_password(current):
         raise DomainError(
             "wrong_password", _l("The current password is not right."), field="current_password"
         )
     check_password_strength(new, field="new_password")
     user.set_password(new)
+    sessions.revoke_all(user, keep_key=keep_session)
     record(user, "user.password_changed", user)
 
 
@@ -336,8 +341,11 @@ def user_for_token(token: str, purpose: str = "reset") -> User:
 
 def reset_password(token: str, new_password: str, purpose: str = "reset") -> User:
     user = user_for_token(token, purpose)
+    from school.accounts import sessions
+
     check_password_strength(new_password)
     user.set_password(new_password)
+    sessions.revoke_all(user)  # whoever else was signed in (the reason for a reset) is out
     record(user, f"user.password_{purpose}", user)
     return user
 

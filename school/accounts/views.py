@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from school.accounts import services
+from school.accounts import services, sessions, throttle
 from school.accounts.forms import (
     ChangePasswordForm,
     EmptyForm,
@@ -42,43 +42,68 @@ from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, allow, can_see_b
 bp = Blueprint("accounts", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _reset_limit() -> str:
     return current_app.config["RESET_RATE_LIMIT"]
 
 
-def _email_key() -> str:
-    return "email:" + services.normalize_email(request.form.get("email", ""))
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a server-side session for `user` and put its key in the cookies."""
+    user.session_key = sessions.start(user, remember=remember,
+                                      user_agent=request.user_agent.string,
+                                      ip_address=request.remote_addr)
+    session.pop("lang", None)
+    login_user(user, remember=remember)
+    if user.locale:
+        session["lang"] = user.locale
+
+
+def _current_session_key() -> str | None:
+    return getattr(current_user, "session_key", None) if current_user.is_authenticated else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
 def login():
+    # Only FAILED attempts are counted (school/accounts/throttle.py): a room of trainees
+    # signing in from one address is never refused for succeeding.
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        email = services.normalize_email(form.email.data)
+        owner = services.find_by_email(email)
+        owner_id = owner.id if owner is not None else None
+        verdict = throttle.check(email, owner_id)
+        if not verdict.allowed:
+            # The same words whether or not the account exists.
+            flash(_("Too many failed attempts. Try again in %(n)d seconds, or reset your "
+                    "password by e-mail.", n=verdict.retry_after), "danger")
+            response = current_app.make_response(
+                (render_template("accounts/login.html", form=form), 429))
+            response.headers["Retry-After"] = str(verdict.retry_after)
+            return response
+        user = services.authenticate(email, form.password.data)
         if user is None:
+            throttle.failed(email, owner_id)
             # The same words whether or not the account exists.
             flash(_("Wrong e-mail or password."), "danger")
         else:
-            session.pop("lang", None)
-            login_user(user, remember=form.remember.data)
-            if user.locale:
-                session["lang"] = user.locale
-            return redirect(safe_next(request.args.get("next"), url_for("core.index")))
+            throttle.succeeded(email, user.id)
+            sign_in(user, remember=bool(form.remember.data))
+            db.session.commit()
+            response = redirect(safe_next(request.args.get("next"), url_for("core.index")))
+            throttle.remember_device(response, user.id)
+            return response
     return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
 @allow(PUBLIC)
 def logout():
+    # The server-side row ends: the old session cookie and the "remember me" cookie
+    # (which carry its key) are refused from now on, wherever copies of them are.
+    sessions.revoke_key(_current_session_key())
+    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("core.index"))
@@ -113,8 +138,8 @@ def register():
             db.session.rollback()
             flash(_("An account with this e-mail or IIN already exists."), "danger")
         else:
+            sign_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome! Your account has been created."), "success")
             return redirect(url_for("core.index"))
     elif form.is_submitted():
@@ -166,8 +191,11 @@ def profile():
             db.session.commit()
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
+    current = sessions.find(user.id, _current_session_key() or "")
     return render_template("accounts/profile.html", form=form, user=user,
-                           withdraw_form=WithdrawConsentForm())
+                           withdraw_form=WithdrawConsentForm(),
+                           devices=sessions.active(user), device_form=EmptyForm(),
+                           current_session_id=current.id if current else None)
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
@@ -177,7 +205,8 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current_password.data,
-                                     form.new_password.data)
+                                     form.new_password.data,
+                                     keep_session=_current_session_key())
         except DomainError as e:
             db.session.rollback()
             flash_domain_error(form, e)
@@ -203,6 +232,7 @@ def withdraw_consent():
         db.session.rollback()
         flash(str(e.message), "danger")
         return redirect(url_for("accounts.profile"))
+    sessions.revoke_all(current_user)
     db.session.commit()
     logout_user()
     flash(_("Your consent has been withdrawn and your account closed."), "info")
@@ -252,7 +282,11 @@ def reset_password(token: str):
         else:
             db.session.commit()
             flash(_("Your password has been set. You can log in now."), "success")
-            return redirect(url_for("accounts.login"))
+            response = redirect(url_for("accounts.login"))
+            # The mailbox's owner is the account's owner: failures by strangers never slow
+            # their sign-in from this browser (the reset link is the way in that always works).
+            throttle.remember_device(response, user.id)
+            return response
     return render_template("accounts/reset_password.html", form=form, user=user)
 
 
@@ -328,3 +362,7 @@ def revoke_role(user_id: int, grant_id: int):
         db.session.commit()
         flash(_("The role has been revoked."), "success")
     return redirect(url_for("accounts.person", user_id=person.id))
+
+
+# "Your devices" (the account's sessions) live in their own module, on this blueprint.
+from school.accounts import device_views as _device_views  # noqa: E402,F401

@@ -221,7 +221,9 @@ def _checkin_limit() -> str:
 
 def _checkin_key() -> str:
     # Per person, not per address: a whole hall shares one Wi-Fi address.
-    return f"checkin:{current_user.get_id() or request.remote_addr}"
+    # The account's id, not get_id(): that one names the session, a new sign-in a new one.
+    who = current_user.id if current_user.is_authenticated else request.remote_addr
+    return f"checkin:{who}"
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
