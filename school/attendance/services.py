@@ -11,8 +11,8 @@ instructors marking one event queue instead of overwriting each other; the uniqu
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -525,6 +525,19 @@ def record_checkin(
 # --- completion -----------------------------------------------------------------------
 
 
+# Requirements beside attendance (the evaluation feature's post-test): functions
+# (event, enrollment ids) -> the ids that fail them, registered by the feature that owns
+# the rule, so that this module needs no import of it.
+COMPLETION_CHECKS: list[Callable[[Event, list[int]], set[int]]] = []
+
+
+def failing_extra_checks(event: Event, enrollment_ids: list[int]) -> set[int]:
+    failing: set[int] = set()
+    for check in COMPLETION_CHECKS:
+        failing |= check(event, enrollment_ids)
+    return failing
+
+
 @dataclass(frozen=True)
 class CompletionResult:
     completed: int
@@ -593,10 +606,13 @@ def complete_event(event: Event, actor: User, *, now: datetime | None = None) ->
     )
     statuses = _statuses_by_enrollment([e.id for e in enrollments], [s.id for s in sessions])
     program = event.program
+    failing = failing_extra_checks(event, [e.id for e in enrollments])
     done = 0
     for enrollment in enrollments:
         outcome = evaluate(sessions, statuses.get(enrollment.id, {}),
                            program.completion_threshold, program.academic_hours)
+        if enrollment.id in failing:
+            outcome = replace(outcome, completed=False)
         _settle(enrollment, outcome, now)
         done += outcome.completed
     event.status = EventStatus.completed
@@ -626,10 +642,13 @@ def reevaluate(event: Event, enrollment_ids: set[int], *, actor: User, now: date
     )
     enrollments = list(enrollments)
     statuses = _statuses_by_enrollment([e.id for e in enrollments], [s.id for s in sessions])
+    failing = failing_extra_checks(event, [e.id for e in enrollments])
     for enrollment in enrollments:
         before = enrollment.status
         outcome = evaluate(sessions, statuses.get(enrollment.id, {}),
                            program.completion_threshold, program.academic_hours)
+        if enrollment.id in failing:
+            outcome = replace(outcome, completed=False)
         _settle(enrollment, outcome, now)
         if enrollment.status is not before:
             record(actor, "enrollment.completion_changed", enrollment,

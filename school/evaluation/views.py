@@ -1,7 +1,244 @@
-"""Pages of the evaluation feature."""
+"""Pages of the evaluation feature for participants: answering a questionnaire, taking a
+test, the /my panel; the reminder command. Staff pages: admin_views.py, report_views.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import click
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-bp = Blueprint("evaluation", __name__, url_prefix=None)
+from school.catalog.models import Event, EventStatus
+from school.core.utils import MAX_ID, get_or_404
+from school.dbtypes import utcnow
+from school.enrollment.models import Enrollment
+from school.errors import DomainError
+from school.evaluation import admin_views as _admin_views  # noqa: F401  (routes)
+from school.evaluation import quizzes, services
+from school.evaluation import receivers as _receivers  # noqa: F401  (signal receivers)
+from school.evaluation import report_views as _report_views  # noqa: F401  (routes)
+from school.evaluation.blueprint import bp
+from school.evaluation.models import KnowledgeTest, QuestionKind, TestKind
+from school.extensions import db, write_transaction
+from school.permissions import SIGNED_IN, allow
+
+__all__ = ["bp"]
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -MAX_ID <= number <= MAX_ID else None
+
+
+def _raw_answers(questions) -> dict[int, services.RawAnswer]:
+    form = request.form
+    answers = {}
+    for q in questions:
+        key = f"q{q.id}"
+        if q.kind is QuestionKind.scale:
+            answers[q.id] = services.RawAnswer(score=_int(form.get(key)))
+        elif q.kind.has_options:
+            values = [_int(v) for v in form.getlist(key)]
+            if any(v is None for v in values):
+                values = [-1]  # refused by the service as a bad choice
+            answers[q.id] = services.RawAnswer(choices=tuple(values))
+        else:
+            answers[q.id] = services.RawAnswer(text=form.get(key))
+    return answers
+
+
+# --- the questionnaire -------------------------------------------------------------------
+
+
+@bp.route("/feedback/<int:event_id>", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def answer(event_id: int):
+    event = get_or_404(Event, event_id)
+    invitation = services.invitation_for(event, current_user)
+    if invitation is None:
+        abort(404)
+    questionnaire = invitation.questionnaire
+    errors: dict[str, str] = {}
+    if request.method == "POST" and not invitation.answered:
+        try:
+            services.submit_response(event, current_user, _raw_answers(questionnaire.questions))
+        except DomainError as e:
+            db.session.rollback()
+            if e.status in (404,):
+                abort(404)
+            if e.field:
+                errors[e.field] = str(e.message)
+            flash(str(e.message), "danger")
+            return render_template("evaluation/answer.html", event=event,
+                                   questionnaire=questionnaire, invitation=invitation,
+                                   errors=errors, form=request.form), 400
+        db.session.commit()
+        flash(_("Thank you! Your answers are saved."), "success")
+        return redirect(url_for("enrollment.my"))
+    return render_template("evaluation/answer.html", event=event, questionnaire=questionnaire,
+                           invitation=invitation, errors=errors, form=None)
+
+
+# --- tests -------------------------------------------------------------------------------
+
+
+def _kind(value: str) -> TestKind:
+    try:
+        return TestKind(value)
+    except ValueError:
+        abort(404)
+
+
+def _own_enrollment(event: Event) -> Enrollment:
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.event_id == event.id,
+                                 Enrollment.user_id == current_user.id,
+                                 Enrollment.status.in_(quizzes.TAKING)))
+    if enrollment is None:
+        abort(404)
+    return enrollment
+
+
+def _test_of(event: Event, kind: TestKind) -> KnowledgeTest:
+    test = quizzes.get_test(event.program_id, kind)
+    if test is None:
+        abort(404)
+    return test
+
+
+@bp.get("/events/<int:event_id>/tests/<kind>")
+@allow(SIGNED_IN)
+def test_home(event_id: int, kind: str):
+    event = get_or_404(Event, event_id)
+    test = _test_of(event, _kind(kind))
+    enrollment = _own_enrollment(event)
+    attempts = quizzes.attempts_of(test, enrollment)
+    return render_template("evaluation/test_home.html", event=event, test=test,
+                           attempts=attempts, best=quizzes.best_attempt(attempts),
+                           is_open=quizzes.window_open(test, event, utcnow()))
+
+
+@bp.post("/events/<int:event_id>/tests/<kind>/start")
+@allow(SIGNED_IN)
+def start_test(event_id: int, kind: str):
+    event = get_or_404(Event, event_id)
+    test = _test_of(event, _kind(kind))
+    enrollment = _own_enrollment(event)
+    try:
+        attempt = quizzes.start_attempt(test, enrollment)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(url_for("evaluation.test_home", event_id=event.id, kind=test.kind.value))
+    db.session.commit()
+    return redirect(url_for("evaluation.attempt", attempt_id=attempt.id))
+
+
+def _own_attempt(attempt_id: int):
+    attempt = quizzes.load_attempt(attempt_id, current_user)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@allow(SIGNED_IN)
+def attempt(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    now = utcnow()
+    if attempt.is_open and attempt.deadline_at and now > attempt.deadline_at:
+        # Time ran out while away: what was saved is scored.
+        with write_transaction():
+            attempt = _own_attempt(attempt_id)
+            if attempt.is_open:
+                quizzes.submit_attempt(attempt, now=now)
+        attempt = _own_attempt(attempt_id)
+    enrollment = db.session.get(Enrollment, attempt.enrollment_id)
+    return render_template("evaluation/attempt.html", attempt=attempt, test=attempt.test,
+                           event=enrollment.event, now=now)
+
+
+def _chosen(values) -> list[int]:
+    numbers = [_int(v) for v in values]
+    return [-1] if any(n is None for n in numbers) else numbers
+
+
+@bp.post("/attempts/<int:attempt_id>/answer")
+@allow(SIGNED_IN)
+def save_answer(attempt_id: int):
+    """One answer, saved as the person goes (JSON for the page's script)."""
+    attempt = _own_attempt(attempt_id)
+    position = _int(request.form.get("position"))
+    try:
+        quizzes.save_answer(attempt, position or 0, _chosen(request.form.getlist("chosen")))
+    except DomainError as e:
+        db.session.rollback()
+        return jsonify(ok=False, code=e.code, message=str(e.message)), e.status
+    db.session.commit()
+    return jsonify(ok=True)
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@allow(SIGNED_IN)
+def submit_attempt(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    answers = {item.position: _chosen(request.form.getlist(f"item{item.position}"))
+               for item in attempt.items if request.form.getlist(f"item{item.position}")}
+    try:
+        quizzes.submit_attempt(attempt, answers)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(url_for("evaluation.attempt", attempt_id=attempt_id))
+    db.session.commit()
+    return redirect(url_for("evaluation.attempt", attempt_id=attempt_id))
+
+
+# --- the /my panel -----------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def evaluation_my_panel() -> dict:
+    """Open questionnaires and tests of the current person, for /my."""
+    user = current_user
+    if not getattr(user, "is_authenticated", False):
+        return {"invitations": [], "tests": []}
+    now = utcnow()
+    enrollments = list(db.session.scalars(
+        select(Enrollment)
+        .join(Event, Event.id == Enrollment.event_id)
+        .where(Enrollment.user_id == user.id, Enrollment.status.in_(quizzes.TAKING),
+               Event.status.in_((EventStatus.published, EventStatus.completed)),
+               Event.program_id.in_(select(KnowledgeTest.program_id)))
+        .options(selectinload(Enrollment.event).selectinload(Event.sessions),
+                 selectinload(Enrollment.event).joinedload(Event.program))
+        .order_by(Enrollment.id.desc()).limit(20)))
+    tests = []
+    if enrollments:
+        by_program: dict[int, list[KnowledgeTest]] = {}
+        for test in db.session.scalars(select(KnowledgeTest).where(KnowledgeTest.program_id.in_(
+                {e.event.program_id for e in enrollments}))):
+            by_program.setdefault(test.program_id, []).append(test)
+        for enrollment in enrollments:
+            for test in by_program.get(enrollment.event.program_id, []):
+                if quizzes.window_open(test, enrollment.event, now):
+                    tests.append((enrollment.event, test))
+    return {"invitations": services.open_invitations(user, now=now), "tests": tests}
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+@bp.cli.command("evaluation-reminders")
+@click.option("--days", type=int, default=None,
+              help="Remind those asked at least this many days ago (EVALUATION_REMINDER_DAYS).")
+def reminders_command(days):
+    """Remind participants who have not answered the feedback questionnaire; each once."""
+    with write_transaction():
+        sent = services.send_reminders(days=days)
+    click.echo(f"feedback reminders sent: {sent}")
