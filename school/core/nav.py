@@ -33,6 +33,8 @@ GROUPS = [
         ("releases.index", _l("Release from work")),
         ("attendance.my_sessions", _l("Attendance")),
         ("reports.yearly", _l("Reports")),
+        ("planning.index", _l("Plans and budgets")),
+        ("planning.organisation", _l("My organisation")),
         ("commissions.index", _l("Commissions")),
         ("evaluation.report", _l("Feedback and tests")),
         ("evaluation.questionnaires", _l("Questionnaires")),
@@ -44,6 +46,7 @@ GROUPS = [
         ("orgs.unions", _l("Sectoral unions")),
         ("orgs.regions", _l("Regions")),
         ("orgs.import_orgs", _l("Import organisations")),
+        ("api_pages.index", _l("API tokens")),
     ]),
 ]
 
