@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 
 from school.accounts.models import Category, User
 from school.catalog.models import Event, EventFormat, EventKind, Program
+from school.commissions.scale import write_members
 from school.demo import FEMALE_NAMES, MALE_NAMES, SURNAMES
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization
@@ -315,8 +316,11 @@ def generate(scale: float, *, seed: int = 2026, today: date | None = None) -> It
             ("id", "enrollment_id", "session_id", "status", "source", "marked_at"),
             mark_rows(),
         )
+        # Commission bodies and members in proportion to the people (issue 17).
+        commission_tables = write_members(w, people, rng, today, now)
         w.fix_sequences(
             [
+                *commission_tables,
                 "user_account",
                 "role_grant",
                 "event",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -73,7 +74,11 @@ def add_months(day: date, months: int) -> date:
 
 
 def due_soon_days() -> int:
-    return int(current_app.config.get("COMMISSIONS_DUE_SOON_DAYS", 60))
+    """Days before expiry when a training becomes "due" (app config, else environment)."""
+    value = current_app.config.get("COMMISSIONS_DUE_SOON_DAYS")
+    if value is None:
+        value = os.environ.get("COMMISSIONS_DUE_SOON_DAYS") or 60
+    return int(value)
 
 
 def evaluate(requirement: Requirement, term_start: date, last: date | None, today: date,
