@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from school.accounts import iin as iin_rules
+from school.accounts import iin_claims
 from school.accounts.models import Category, ConsentRecord, Role, RoleGrant, User
 from school.audit.services import record
 from school.dbtypes import utcnow
@@ -89,9 +90,7 @@ def _check_iin(raw: str | None, user: User | None) -> str | None:
             _l("This IIN is not valid: it must have 12 digits and a correct check digit."),
             field="iin",
         )
-    taken = db.session.scalar(select(User.id).where(User.iin == iin))
-    if taken is not None and (user is None or taken != user.id):
-        raise DomainError("iin_taken", _l("An account with this IIN already exists."), field="iin")
+    # Whether another account holds it is not answered here (school/accounts/iin_claims.py).
     return iin
 
 
@@ -230,6 +229,9 @@ def register(
     problems = check_registration(email, password, profile, consent=consent)
     problems.raise_any()
     fields = _validate_profile(profile, None)
+    holder = iin_claims.holder_of(fields["iin"], None)
+    if holder is not None:
+        fields["iin"] = None  # the same answer as for a free IIN; both people are told
     user = User(email=email, locale=locale, **fields)
     user.set_password(password)
     user.grants.append(RoleGrant(role=Role.trainee))
@@ -237,6 +239,8 @@ def register(
     grant_consent(user, locale=locale, ip_address=ip_address)
     db.session.flush()
     record(user, "user.register", user)
+    if holder is not None:
+        iin_claims.refuse_quietly(user, holder)
     return user
 
 
@@ -262,6 +266,14 @@ def withdraw_consent(user: User) -> None:
 
 def update_profile(user: User, profile: Profile, actor: User | None = None) -> User:
     fields = _validate_profile(profile, user)
+    holder = iin_claims.holder_of(fields["iin"], user)
+    if holder is not None:
+        if actor is not None and actor.is_admin:
+            # Administrators see every IIN anyway: they get the plain answer.
+            raise DomainError("iin_taken", _l("An account with this IIN already exists."),
+                              field="iin")
+        fields["iin"] = user.iin  # the rest is saved; the same answer as for a free IIN
+        iin_claims.refuse_quietly(user, holder)
     changed = {k: v for k, v in fields.items() if getattr(user, k) != v}
     for key, value in changed.items():
         setattr(user, key, value)
@@ -377,6 +389,11 @@ def grant_role(
             raise DomainError("branch_invalid", _l("Choose a branch from the list."))
     else:
         union_id = branch_id = None
+    # A chair (or deputy) chairs the organisation their profile names.
+    primary_org_id = user.primary_org_id if role_value is Role.chair else None
+    if role_value is Role.chair and primary_org_id is None:
+        raise DomainError("org_required", _l(
+            "Set the person's primary organisation first: a chair is granted with it."))
     for g in user.grants:
         if g.role == role_value and g.union_id == union_id and g.branch_id == branch_id:
             raise DomainError("role_exists", _l("This person already has this role."))
@@ -384,6 +401,7 @@ def grant_role(
         role=role_value,
         union_id=union_id,
         branch_id=branch_id,
+        primary_org_id=primary_org_id,
         granted_by_id=getattr(actor, "id", None),
     )
     user.grants.append(grant)
@@ -476,7 +494,9 @@ def people_query(viewer: User, *, search: str = "", branch_id: int | None = None
         pattern = contains_pattern(term)
         conditions = [func.lower(User.full_name).like(pattern, escape="\\"),
                       func.lower(User.email).like(pattern, escape="\\")]
-        if digits.isdigit() and len(digits) == 12:
+        # A full IIN finds its holder only for those who may see full IINs (administrators):
+        # for a coordinator, who sees ••••••••1015, a match would confirm the whole number.
+        if digits.isdigit() and len(digits) == 12 and viewer.is_admin:
             conditions.append(User.iin == digits)
         from sqlalchemy import or_
 
