@@ -74,6 +74,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     # WeasyPrint reports every layout step at INFO: too chatty for a server log.
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
+    from school import accesslog
+
+    accesslog.install()  # searched IINs and names stay out of access logs
 
     _init_models()
     db.init_app(app)
@@ -119,9 +122,13 @@ def select_locale() -> str | None:
     """
     if not has_request_context():
         return None  # CLI and jobs: the default locale
+    # This browser's choice in this session first (set from the account at sign-in, or by
+    # a language link, which does not change the account), then the account's.
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
-    chosen = session.get("lang") or request.cookies.get("lang")
+    chosen = request.cookies.get("lang")
     if chosen in LANGUAGES:
         return chosen
     for value, _quality in request.accept_languages:

@@ -293,8 +293,19 @@ def reset_password(token: str):
 # --- people (staff) -------------------------------------------------------------------
 
 
+def _people_search_limit() -> str:
+    return current_app.config["PEOPLE_SEARCH_RATE_LIMIT"]
+
+
+def _viewer_key() -> str:
+    return f"people-search:{current_user.id}"
+
+
 @bp.get("/people")
 @allow(STAFF)
+# Searches per person (not per address): a list cannot be walked to confirm numbers.
+@limiter.limit(_people_search_limit, key_func=_viewer_key,
+               exempt_when=lambda: not request.args.get("q", "").strip())
 def people():
     search = request.args.get("q", "").strip()[:100]
     role = request.args.get("role") or None

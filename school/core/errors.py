@@ -17,12 +17,29 @@ def _wants_json() -> bool:
     )
 
 
+def _same_site_referrer() -> str | None:
+    """The Referer as a local path when it is one of our pages; None otherwise (a forged
+    form on another site must not turn our refusal into a redirect to it)."""
+    from urllib.parse import urlsplit
+
+    from school.core.utils import safe_next
+
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(path, "") or None
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_e):
         db.session.rollback()
         flash(_("The form has expired. Please try again."), "warning")
-        return redirect(request.referrer or request.path), 303
+        return redirect(_same_site_referrer() or request.path), 303
 
     @app.errorhandler(DomainError)
     def _domain(e: DomainError):

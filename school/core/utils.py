@@ -22,8 +22,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-# Ids are at most 64-bit: SQLite raises OverflowError on anything larger.
-MAX_ID = 2**63 - 1
+# Id columns are INTEGER: PostgreSQL's ends at 2^31 - 1 and answers a larger number with an
+# error (a 500), so every id from a path, a query string or a form stops here (SQLite's
+# 64-bit range is wider, the narrower one decides).
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

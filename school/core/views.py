@@ -41,14 +41,16 @@ def healthz():
 @bp.post("/lang")
 @allow(PUBLIC)
 def set_language(lang: str | None = None):
-    # A plain link (GET) too: choosing a language changes nothing that needs protecting,
-    # and pages with a language switch but no form can be cached for everyone.
+    # A plain link (GET) too, for visitors: pages with a language switch but no form can be
+    # cached for everyone. A link changes only this browser's language; the account's stored
+    # language (that of its mail) changes only by the POST form (CSRF-checked), so a link on
+    # another site cannot change it.
     lang = lang or request.form.get("lang", "")
     target = safe_next(request.values.get("next"))
     if lang not in LANGUAGES:
         return redirect(target)
     session["lang"] = lang
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and request.method == "POST":
         current_user.locale = lang
         db.session.commit()
     response = redirect(target)

@@ -89,11 +89,11 @@ def test_register_refuses_a_taken_email_in_any_case(org_tree, make_user):
     assert _code(e) == "email_taken"
 
 
-def test_register_refuses_a_taken_iin(org_tree, make_user):
+def test_register_with_a_taken_iin_creates_the_account_without_it(org_tree, make_user):
+    # Issue 11: no "this IIN is registered" answer (tests/accounts/test_iin_privacy.py).
     make_user(iin=VALID_IIN)
-    with pytest.raises(DomainError) as e:
-        _register(org_tree)
-    assert _code(e) == "iin_taken"
+    user = _register(org_tree)
+    assert user.id is not None and user.iin is None
 
 
 def test_register_needs_consent(org_tree):
@@ -173,8 +173,13 @@ def test_update_profile_keeps_own_iin_and_refuses_another_persons(org_tree, make
     make_user(iin="020731500813")
     services.update_profile(user, _profile(org_tree, position="Орынбасар"))
     assert user.position == "Орынбасар" and user.iin == VALID_IIN
+    # Another person's IIN is not stored, and not refused either (issue 11) …
+    services.update_profile(user, _profile(org_tree, iin="020731500813", position="Хатшы"))
+    assert user.iin == VALID_IIN and user.position == "Хатшы"
+    # … except to an administrator, who sees every IIN anyway.
     with pytest.raises(DomainError) as e:
-        services.update_profile(user, _profile(org_tree, iin="020731500813"))
+        services.update_profile(user, _profile(org_tree, iin="020731500813"),
+                                actor=make_user("admin"))
     assert _code(e) == "iin_taken"
 
 
