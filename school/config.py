@@ -117,6 +117,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ATTENDANCE_CHECKIN_AFTER_MINUTES": int(env.get("ATTENDANCE_CHECKIN_AFTER_MINUTES", 30)),
         "ATTENDANCE_LATE_AFTER_MINUTES": int(env.get("ATTENDANCE_LATE_AFTER_MINUTES", 15)),
         "ATTENDANCE_CHECKIN_RATE_LIMIT": env.get("ATTENDANCE_CHECKIN_RATE_LIMIT", "10 per minute"),
+        # Feedback: a reminder N days after the invitation; answers taken for N days.
+        "EVALUATION_REMINDER_DAYS": int(env.get("EVALUATION_REMINDER_DAYS", 3)),
+        "EVALUATION_ANSWER_DAYS": int(env.get("EVALUATION_ANSWER_DAYS", 30)),
         # `seed-demo` issues at most this many demo certificates (oldest events first: the
         # previous years complete, this year's partly, so staff can try issuing themselves).
         "CERTIFICATE_DEMO_LIMIT": int(env.get("CERTIFICATE_DEMO_LIMIT", 450)),

@@ -122,12 +122,14 @@ def test_the_page_takes_answers_on_a_phone_form(client, login, default_questionn
     data = {f"q{questions[0].id}": "5", f"q{questions[1].id}": "2",
             f"q{questions[2].id}": "Больше практики"}
     # The answers window is counted from the completion (a fixed past date): widen it.
-    client.application.config["EVALUATION_ANSWER_DAYS"] = 100000
+    config = client.application.config
+    before = config.get("EVALUATION_ANSWER_DAYS")
+    config["EVALUATION_ANSWER_DAYS"] = 100000
     try:
         assert client.post(f"/feedback/{event.id}", data=data).status_code == 302
         assert client.post(f"/feedback/{event.id}", data=data).status_code == 200
     finally:
-        client.application.config.pop("EVALUATION_ANSWER_DAYS")
+        config["EVALUATION_ANSWER_DAYS"] = before
     assert db.session.scalar(select(func.count()).select_from(Response)) == 1
     my = client.get("/my").get_data(as_text=True)
     assert f"/feedback/{event.id}" not in my
