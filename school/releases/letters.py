@@ -188,6 +188,8 @@ def issue(kind: str, lang: str, enrollment: Enrollment, *, employer: Employer | 
 
     Takes the register's lock first, so that two requests for the same letter issue it
     once. Flushes; the caller commits."""
+    if kind == "release" and employer is None:
+        employer = letter_employer(enrollment)
     year = (today or local_today()).year
     counter = _locked_counter(year)  # serialises issuers before the look-up
     existing = current(enrollment.id, kind, lang)

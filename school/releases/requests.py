@@ -147,6 +147,26 @@ def create_for(enrollment: Enrollment) -> ReleaseRequest | None:
     return request
 
 
+def refresh(request: ReleaseRequest) -> ReleaseRequest:
+    """Look again at an unsent request's employer, agreement and cap (an employer or an
+    agreement was added since); queue it for sending when nothing holds it any more."""
+    if request.state is not S.to_send:
+        return request
+    enrollment = request.enrollment
+    employer = letters.employer_of(enrollment.user)
+    agreement = letters.agreement_for(enrollment.union_id or enrollment.user.union_id, employer)
+    request.employer, request.agreement = employer, agreement
+    request.hold_reason = _hold_reason(request)
+    db.session.flush()
+    if request.hold_reason is None:
+        db.session().info.setdefault(DISPATCH_KEY, set()).add(request.id)
+    return request
+
+
+def forget_queued(request: ReleaseRequest) -> None:
+    db.session().info.get(DISPATCH_KEY, set()).discard(request.id)
+
+
 def dispatch_queued() -> int:
     """Send the requests queued in this session (call after the enrolment committed)."""
     ids = db.session().info.pop(DISPATCH_KEY, set())
