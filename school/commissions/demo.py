@@ -127,12 +127,12 @@ def _member_with_history(body, person, role, side, programs, kind, today, rng) -
     term_start = date(today.year - rng.randint(1, 3), rng.choice([1, 3, 4, 9]), 1)
     if roll < 0.36:  # trained: completed within the validity, not about to expire
         _complete(person, program, today - timedelta(days=rng.randint(20, 250)))
-    elif roll < 0.50:  # due: a new member still in the months for new members
+    elif roll < 0.48:  # due: a new member still in the months for new members
         term_start = today - timedelta(days=rng.randint(10, 30 * grace - 20))
-    elif roll < 0.60:  # due: the validity ends within the "due soon" window
+    elif roll < 0.58:  # due: the validity ends within the "due soon" window
         ended = add_months(today, -validity) + timedelta(days=rng.randint(5, 50))
         _complete(person, program, ended)
-    elif roll < 0.86:  # overdue: completed once, expired
+    elif roll < 0.90:  # overdue: completed once, expired
         _complete(person, program, add_months(today, -validity) - timedelta(
             days=rng.randint(20, 300)))
     # else never trained: elected long enough ago, no completion at all
