@@ -28,6 +28,10 @@ class BodyForm(FlaskForm):
     kind = SelectField(_l("Body"), validate_choice=False)
     primary_org_id = SelectField(_l("Primary organisation"), coerce=optional_int,
                                  validate_choice=False)
+    branch_id = SelectField(_l("Or the branch itself"), coerce=optional_int,
+                            validate_choice=False,
+                            description=_l("For a body of the branch rather than of a "
+                                           "primary organisation."))
 
 
 class MemberForm(FlaskForm):

@@ -217,13 +217,20 @@ def counting_events(program_ids: set[int], today: date | None = None, limit: int
 
 def nominate(event: Event, lines, actor: User):
     """Enrol the people of the chosen due-list lines in `event`, through the usual
-    nomination rules (scope, quotas, approvals, audience). Returns (enrolled, skipped)."""
-    programs = {p.id for ln in lines for p in ln.requirement.programs}
-    if event.program_id not in programs or event.status is not EventStatus.published:
+    nomination rules (scope, quotas, approvals, audience). Lines whose requirement the
+    event does not count for are left out. Returns (enrolled, skipped with codes)."""
+    if event.status is not EventStatus.published:
         raise DomainError("not_counting",
                           _l("This event does not count for the chosen members' training."))
-    ids = sorted({ln.person_id for ln in lines})
+    fitting = [ln for ln in lines if event.program_id in {p.id for p in ln.requirement.programs}]
+    if lines and not fitting:
+        raise DomainError("not_counting",
+                          _l("This event does not count for the chosen members' training."))
+    ids = sorted({ln.person_id for ln in fitting})
     if not ids:
         raise DomainError("nobody_chosen", _l("Choose at least one person."))
     people = list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
-    return enrollment.nominate(event, people, actor)
+    enrolled, skipped = enrollment.nominate(event, people, actor)
+    left_out = {ln.person_id for ln in lines} - set(ids)
+    skipped += [(db.session.get(User, pid), "not_counting") for pid in sorted(left_out)]
+    return enrolled, skipped

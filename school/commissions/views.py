@@ -121,15 +121,16 @@ def new_body():
     orgs = list(db.session.scalars(scope_to_branches(
         select(PrimaryOrganization), PrimaryOrganization.branch_id, me
     ).order_by(PrimaryOrganization.name_ru).limit(2000)))
-    form.primary_org_id.choices = [(o.id, o.name) for o in orgs]
+    form.primary_org_id.choices = [("", "—"), *[(o.id, o.name) for o in orgs]]
+    branches = db.session.scalars(
+        scope_to_branches(select(Branch), Branch.id, me).order_by(Branch.name_ru)).all()
+    form.branch_id.choices = [("", "—"), *[(b.id, b.name) for b in branches]]
     if form.validate_on_submit():
         org = db.session.get(PrimaryOrganization, form.primary_org_id.data or 0)
+        branch = None if org else db.session.get(Branch, form.branch_id.data or 0)
         try:
             kind = BodyKind(form.kind.data)
-            if org is None:
-                raise DomainError("holder_required", _("Choose a primary organisation."),
-                                  field="primary_org_id")
-            body = services.create_body(me, kind, organisation=org)
+            body = services.create_body(me, kind, organisation=org, branch=branch)
         except ValueError:
             form.kind.errors = [_("Choose a body.")]
         except DomainError as e:

@@ -269,3 +269,34 @@ def test_member_roles_render(client, login, world, make_member, make_user):
     make_member(world["body_a"], make_user(branch=world["a"]), role=MemberRole.chair)
     login(world["admin"])
     assert client.get(f"/commissions/bodies/{world['body_a'].id}").status_code == 200
+
+
+def test_a_body_of_the_branch_itself(client, login, world):
+    login(world["coord_a"])
+    response = client.post("/commissions/bodies/new", data={
+        "kind": "youth_council", "branch_id": world["a"].id})
+    assert response.status_code == 302
+    body = db.session.scalar(db.select(Body).where(Body.kind == BodyKind.youth_council))
+    assert (body.branch_id, body.primary_org_id) == (world["a"].id, None)
+    # Another branch's: refused; nothing chosen: refused.
+    assert client.post("/commissions/bodies/new", data={
+        "kind": "youth_council", "branch_id": world["b"].id}).status_code == 200
+    assert client.post("/commissions/bodies/new", data={"kind": "audit_commission"}
+                       ).status_code == 200
+    assert db.session.scalar(db.select(db.func.count(Body.id))) == 3
+
+
+def test_nominating_everyone_leaves_out_members_the_event_does_not_count_for(
+        world, make_event, make_body, make_member, make_user, make_requirement, make_program):
+    from school.commissions import services
+    from school.commissions.status import compute
+
+    make_requirement(BodyKind.audit_commission, programs=[make_program(code="AUDIT")])
+    auditor = make_member(make_body(world["org_a"], BodyKind.audit_commission),
+                          make_user(branch=world["a"], category="audit_commission"))
+    event = make_event(world["program"])
+    lines = compute(world["coord_a"])
+    assert {ln.member_id for ln in lines} == {world["member_a"].id, auditor.id}
+    enrolled, skipped = services.nominate(event, lines, world["coord_a"])
+    assert [e.user_id for e in enrolled] == [world["member_a"].user_id]
+    assert [(u.id, code) for u, code in skipped] == [(auditor.user_id, "not_counting")]
