@@ -80,6 +80,18 @@ def event_results(event_id: int):
         anonymous=anonymous.questionnaire.anonymous if anonymous else True)
 
 
+@bp.app_template_global()
+def evaluation_event_panel(event: Event):
+    """The completed event's figures for its management page, or None."""
+    if event is None or event.status.value != "completed":
+        return None
+    if not getattr(current_user, "is_authenticated", False) or not results.may_see_event(
+            current_user, event):
+        return None
+    rows = results.event_rows(select(Event.id).where(Event.id == event.id))
+    return rows[0].figures if rows else None
+
+
 # --- the year's report -------------------------------------------------------------------
 
 

@@ -188,3 +188,15 @@ def test_question_results_distribution(default_questionnaire, finished):
     assert results[QuestionKind.single].distribution == [0, 3, 0]
     assert results[QuestionKind.long_text].comments == ["Мало практики"]
     assert db.session.scalar(select(db.func.count()).select_from(Question)) == 3
+
+
+def test_the_management_page_shows_the_figures_once_completed(client, login,
+                                                              default_questionnaire, finished):
+    login(finished["admin"])
+    url = f"/manage/events/{finished['event'].id}"
+    assert f"/evaluation/events/{finished['event'].id}" not in client.get(url).get_data(
+        as_text=True)
+    complete(finished)
+    _answer(finished["event"], finished["people"][0], 4)
+    body = client.get(url).get_data(as_text=True)
+    assert f"/evaluation/events/{finished['event'].id}" in body and "1 / 3" in body
