@@ -149,26 +149,24 @@ class Issue:
     issued_on: date
 
 
-def certificate_html(event: Event, issue: Issue) -> str:
-    """The certificate's HTML; `event` with its programme, signatories and region loaded."""
+def certificate_snapshot(event: Event) -> dict:
+    """What a certificate prints about the training (the same for every holder), kept on
+    the certificate when issued; `event` with its programme, signatories and region loaded.
+    """
     program = event.program
     hours = event_hours(event)
     issuer = by_lang("CERTIFICATE_ISSUER", ISSUER)
-    url = verify_url(issue.code)
-    name = issue.holder_name
-    c = {
-        "number": issue.number,
-        "code": issue.code,
-        "verify_url": url,
-        "holder_name": name,
-        "name_class": "very-long" if len(name) > 52 else "long" if len(name) > 38 else "",
-        "issued_on": fmt_date(issue.issued_on),
+    return {
         "issuer_ru": issuer["ru"],
         "issuer_kk": issuer["kk"],
         "organizer_ru": organizer(event, "ru"),
         "organizer_kk": organizer(event, "kk"),
         "program_ru": program.title_ru,
         "program_kk": program.title_kk or program.title_ru,
+        "program_en": program.title_en,
+        "event_title_ru": event.title_ru,
+        "event_title_kk": event.title_kk,
+        "event_title_en": event.title_en,
         "title_ru": program.certificate_title_ru or "",
         "title_kk": program.certificate_title_kk or "",
         "kind_ru": KIND[event.kind]["ru"],
@@ -178,6 +176,7 @@ def certificate_html(event: Event, issue: Issue) -> str:
         "dates": fmt_dates(event.starts_on, event.ends_on),
         "place_ru": place(event, "ru"),
         "place_kk": place(event, "kk"),
+        "hours_n": hours,
         "hours_ru": hours_text(hours, "ru"),
         "hours_kk": hours_text(hours, "kk"),
         "signatories": [
@@ -189,6 +188,24 @@ def certificate_html(event: Event, issue: Issue) -> str:
             for s in program.signatories
         ],
     }
+
+
+def certificate_html(event: Event, issue: Issue, snapshot: dict | None = None) -> str:
+    """The certificate's HTML: `snapshot` (certificate_snapshot, or a kept one — a reissue
+    prints what the replaced certificate printed) plus this holder's name and number."""
+    if snapshot and "signatories" in snapshot:  # a whole one
+        c = dict(snapshot)
+    else:  # none, or one that a migration filled in part: today's records for the rest
+        c = {**certificate_snapshot(event), **(snapshot or {})}
+    name = issue.holder_name
+    c.update({
+        "number": issue.number,
+        "code": issue.code,
+        "verify_url": verify_url(issue.code),
+        "holder_name": name,
+        "name_class": "very-long" if len(name) > 52 else "long" if len(name) > 38 else "",
+        "issued_on": fmt_date(issue.issued_on),
+    })
     return _render("certificates/pdf/certificate.html", c=c)
 
 

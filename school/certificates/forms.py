@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length
 
 
 class VerifyForm(FlaskForm):
@@ -27,10 +27,7 @@ class RevokeForm(FlaskForm):
 
 
 class ReissueForm(FlaskForm):
-    holder_name = StringField(
-        _l("Full name as it will be printed"), validators=[Optional(), Length(max=200)],
-        description=_l("Leave empty to print the name from the person's profile."),
-    )
+    # No name field: a reissue prints the name from the person's profile (issue 11).
     reason = TextAreaField(
         _l("Reason"), validators=[DataRequired(), Length(max=500)],
         description=_l("For example: the name was misspelt."),

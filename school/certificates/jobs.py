@@ -5,10 +5,15 @@ the repository root with the same environment as the app); without it a thread o
 process runs it. Either way the request that asked only records a CertificateBatch and
 returns; the event page polls the batch for its progress.
 
-The batch works in chunks: each chunk locks the year's counter, takes its numbers,
-renders its PDFs in the process pool, stores them and moves the progress on, all in one
-transaction, then mails the holders. A chunk that fails rolls back whole (no gaps); the
-batch stops and says so, and asking again issues only what is still missing.
+The batch works in chunks, and renders with no lock held: on SQLite a write transaction
+locks the whole database, and rendering a chunk takes seconds, so each chunk reads what it
+will print (the next registry numbers included) in a read transaction, renders outside any
+transaction, then stores in one short write transaction that locks the year's counter and
+checks nothing moved meanwhile (the counter, the people still without a certificate). If
+something did, the chunk is planned again (after a few tries it renders under the lock,
+as a last resort). Numbers stay without gaps or duplicates. After each chunk the batch's
+heartbeat moves on: a batch whose worker died goes silent, is marked failed, and asking
+again resumes it (school.certificates.batches). A chunk that fails rolls back whole.
 """
 
 from __future__ import annotations
@@ -17,18 +22,21 @@ import functools
 import logging
 import threading
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import date
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
-from school.certificates import services
+from school.certificates import documents, services
 from school.certificates.models import (
     RESTART_NEEDED,
     BatchStatus,
     Certificate,
     CertificateBatch,
+    RegistryCounter,
 )
 from school.certificates.render import Pool
 from school.dbtypes import utcnow
@@ -38,6 +46,7 @@ from school.extensions import db, write_transaction
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK = 24
+OPTIMISTIC_TRIES = 3
 _threads: list[threading.Thread] = []
 _worker_app: Flask | None = None
 
@@ -107,7 +116,7 @@ def run_batch(batch_id: int, *, processes: int | None = None) -> int:
         if batch is None or batch.status is not BatchStatus.queued:
             return 0
         batch.status = BatchStatus.running
-        batch.started_at = utcnow()
+        batch.started_at = batch.heartbeat_at = utcnow()
     chunk = int(services.documents.setting("CERTIFICATE_BATCH_CHUNK", DEFAULT_CHUNK))
     issued = 0
     unmailed: list[int] = []
@@ -131,8 +140,12 @@ def run_batch(batch_id: int, *, processes: int | None = None) -> int:
             mail_unmailed()
         with write_transaction():
             batch = db.session.get(CertificateBatch, batch_id)
-            batch.status = BatchStatus.done
-            batch.finished_at = utcnow()
+            if batch.status is BatchStatus.running:
+                batch.status = BatchStatus.done
+                batch.finished_at = utcnow()
+    except _Stopped:
+        # Marked failed meanwhile (silent too long): a newer batch may be resuming it.
+        db.session.rollback()
     except Exception as exc:
         log.exception("certificate batch %s failed", batch_id)
         db.session.rollback()
@@ -174,28 +187,118 @@ def _needs_restart(exc: BaseException) -> bool:
     return False
 
 
+class _Stopped(Exception):
+    """The batch is no longer running (its worker was taken for dead): stop quietly."""
+
+
+@dataclass
+class _Chunk:
+    event_id: int
+    by_id: int | None
+    today: date
+    base: int  # the counter's value the numbers follow
+    issues: list
+    snapshot: dict
+    items: list[tuple[str, str]]  # (html, kind) to render
+
+
+def _running_batch(batch_id: int) -> CertificateBatch:
+    batch = db.session.get(CertificateBatch, batch_id)
+    if batch is None or batch.status is not BatchStatus.running:
+        raise _Stopped
+    return batch
+
+
 def _issue_chunk(batch_id: int, size: int, render: services.Renderer) -> list[int]:
+    """Issue up to `size` missing certificates; [] when none is missing."""
+    for _try in range(OPTIMISTIC_TRIES):
+        chunk = _plan_chunk(batch_id, size)
+        if chunk is None:
+            return []
+        pdfs = render(chunk.items)  # no transaction open: nobody waits for the rendering
+        ids = _store_chunk(batch_id, chunk, pdfs)
+        if ids is not None:
+            return ids
+    return _issue_chunk_locked(batch_id, size, render)
+
+
+def _plan_chunk(batch_id: int, size: int) -> _Chunk | None:
+    """Read what the next chunk will print, in a read transaction that ends here."""
+    db.session.rollback()
+    try:
+        batch = _running_batch(batch_id)
+        event = services.event_for_printing(batch.event_id)
+        by = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
+        enrollments = list(db.session.scalars(
+            services.pending_query(event.id, by).options(selectinload(Enrollment.user))
+            .limit(size)
+        ))
+        if not enrollments:
+            return None
+        services.check_allowed(by, enrollments)
+        today = services.local_today()
+        base = db.session.scalar(select(RegistryCounter.last_value).where(
+            RegistryCounter.name == services.REGISTRY, RegistryCounter.year == today.year)) or 0
+        numbers = [services.format_number(today.year, base + n)
+                   for n in range(1, len(enrollments) + 1)]
+        snapshot = documents.certificate_snapshot(event)
+        issues = services.plan_issues(enrollments, numbers, today)
+        items = [(documents.certificate_html(event, issue, snapshot), "certificate")
+                 for issue in issues]
+        return _Chunk(event.id, by.id if by else None, today, base, issues, snapshot, items)
+    finally:
+        db.session.rollback()  # SQLite: no read snapshot held while rendering
+
+
+def _store_chunk(batch_id: int, chunk: _Chunk, pdfs: list[bytes]) -> list[int] | None:
+    """Store a rendered chunk in one short write transaction; None when another issuer
+    moved the counter or issued for one of these people meanwhile (plan again)."""
     with write_transaction():
-        batch = db.session.get(CertificateBatch, batch_id)
+        batch = _running_batch(batch_id)
+        counter = services._locked_counter(chunk.today.year)
+        if counter.last_value != chunk.base:
+            return None
+        ids = [issue.enrollment_id for issue in chunk.issues]
+        still = set(db.session.scalars(
+            services.pending_query(chunk.event_id).with_only_columns(Enrollment.id)
+            .where(Enrollment.id.in_(ids))
+        ))
+        if still != set(ids):
+            return None
+        counter.last_value += len(ids)
+        by = db.session.get(User, chunk.by_id) if chunk.by_id else None
+        certificates = services.store_issues(chunk.issues, pdfs, chunk.snapshot, by=by)
+        batch.done += len(certificates)
+        batch.total = max(batch.total, batch.done)
+        batch.heartbeat_at = utcnow()
+        db.session.flush()
+        return [c.id for c in certificates]
+
+
+def _issue_chunk_locked(batch_id: int, size: int, render: services.Renderer) -> list[int]:
+    """The last resort under contention: lock, choose, render and store in one go."""
+    with write_transaction():
+        batch = _running_batch(batch_id)
         event = services.event_for_printing(batch.event_id)
         # Lock first, then choose: a concurrent one-by-one issue cannot slip in between.
         today = services.local_today()
         services._locked_counter(today.year)
+        by = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
         enrollments = list(
             db.session.scalars(
-                services.pending_query(event.id)
+                services.pending_query(event.id, by)
                 .options(selectinload(Enrollment.user))
                 .limit(size)
             )
         )
         if not enrollments:
             return []
-        by = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
         certificates = services.issue_many(
             event, enrollments, by=by, render=render, today=today
         )
         batch.done += len(certificates)
         batch.total = max(batch.total, batch.done)
+        batch.heartbeat_at = utcnow()
         db.session.flush()
         return [c.id for c in certificates]
 

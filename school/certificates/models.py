@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.dbtypes import UTCDateTime, str_enum, utcnow
@@ -59,6 +59,10 @@ class Certificate(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     revoke_reason: Mapped[str | None] = mapped_column(String(500))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    # What the certificate printed about the training (programme, dates, hours, organiser,
+    # signatories) when issued: /verify shows it after a programme is renamed, and a
+    # reissue prints it again with only the corrected name (documents.SNAPSHOT_KEYS).
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
 
     enrollment: Mapped[Enrollment] = relationship()
     replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id])
@@ -107,7 +111,17 @@ class CertificateBatch(db.Model):
     """Issuing for a whole event in the background: what was asked and how far it got."""
 
     __tablename__ = "certificate_batch"
-    __table_args__ = (Index("ix_certificate_batch_event_created", "event_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_certificate_batch_event_created", "event_id", "created_at"),
+        # Two batches for one event never run at once, whatever races the web processes.
+        Index(
+            "uq_certificate_batch_active_event",
+            "event_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
@@ -122,6 +136,9 @@ class CertificateBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moved on by the worker after every chunk: a running batch whose heartbeat is old has
+    # lost its worker (services.reap_dead_batches) and can be resumed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def needs_restart(self) -> bool:

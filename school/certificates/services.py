@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -27,18 +27,18 @@ from sqlalchemy.orm import selectinload
 from school import pdf, signals
 from school.accounts.models import User
 from school.attendance.models import AttendanceMark
+from school.audit.services import record
 from school.catalog.models import Event, EventSession, Program
-from school.certificates import documents
+from school.certificates import access, documents
 from school.certificates.models import (
-    BatchStatus,
     Certificate,
-    CertificateBatch,
     RegistryCounter,
 )
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
+from school.i18n_fields import localized
 from school.mail import send_mail
 from school.timeutil import local_today, to_local
 
@@ -125,12 +125,13 @@ def event_for_printing(event_id: int) -> Event | None:
     )
 
 
-def pending_query(event_id: int):
-    """Completed enrolments of the event that have no valid certificate yet."""
+def pending_query(event_id: int, by: User | None = None):
+    """Completed enrolments of the event that have no valid certificate yet (of those `by`
+    may issue for, when given)."""
     valid = select(Certificate.id).where(
         Certificate.enrollment_id == Enrollment.id, Certificate.revoked_at.is_(None)
     )
-    return (
+    query = (
         select(Enrollment)
         .join(User, User.id == Enrollment.user_id)
         .where(
@@ -140,11 +141,12 @@ def pending_query(event_id: int):
         )
         .order_by(User.full_name, Enrollment.id)
     )
+    return query if by is None else access.scope_enrollments(query, by)
 
 
-def count_pending(event_id: int) -> int:
+def count_pending(event_id: int, by: User | None = None) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(pending_query(event_id).order_by(None).subquery())
+        select(func.count()).select_from(pending_query(event_id, by).order_by(None).subquery())
     )
 
 
@@ -160,6 +162,18 @@ def _check_issuable(enrollment: Enrollment) -> None:
     )
     if existing is not None:
         raise DomainError("already_issued", _l("A certificate has already been issued."))
+
+
+def check_allowed(by: User | None, enrollments: Iterable[Enrollment]) -> None:
+    """Issuing, revoking and reissuing obey the rule for seeing the certificate
+    (access.can_act_on); `by` None is the system itself (the demo history)."""
+    if by is None:
+        return
+    for enrollment in enrollments:
+        if not access.can_act_on(by, enrollment):
+            raise DomainError("not_allowed",
+                              _l("You cannot manage the certificates of this person."),
+                              status=404)
 
 
 def _clean_name(name: str | None) -> str:
@@ -180,16 +194,19 @@ def issue_many(
     render: Renderer = render_here,
     today: date | None = None,
     issued_at: datetime | None = None,
+    snapshot: dict | None = None,
 ) -> list[Certificate]:
     """Issue one certificate for each enrolment (all of `event`), under one counter lock.
 
     `render` turns [(html, kind)] into PDF bytes: in this process, or a process pool for
     bulk issuing. `today` (the printed date of issue, whose year numbers it) and
-    `issued_at` default to now; the demo history passes past ones. Flushes; the caller
-    commits (and then mails the holders).
+    `issued_at` default to now; the demo history passes past ones. `snapshot` is what to
+    print about the training (a reissue passes the replaced certificate's). Flushes; the
+    caller commits (and then mails the holders).
     """
     if not enrollments:
         return []
+    check_allowed(by, enrollments)
     today = today or local_today()
     numbers = allocate_numbers(today.year, len(enrollments))
     # Checked after the lock: a concurrent issuer for the same person has committed by now.
@@ -197,7 +214,17 @@ def issue_many(
         if enrollment.event_id != event.id:
             raise ValueError("enrolment of another event")
         _check_issuable(enrollment)
-    issues = [
+    snapshot = snapshot or documents.certificate_snapshot(event)
+    issues = plan_issues(enrollments, numbers, today, names)
+    pdfs = render([(documents.certificate_html(event, issue, snapshot), "certificate")
+                   for issue in issues])
+    return store_issues(issues, pdfs, snapshot, by=by, issued_at=issued_at)
+
+
+def plan_issues(enrollments: Sequence[Enrollment], numbers: Sequence[str], today: date,
+                names: dict[int, str] | None = None) -> list[documents.Issue]:
+    """What each certificate will print: holder, number, a new code, the date of issue."""
+    return [
         documents.Issue(
             enrollment_id=e.id,
             holder_name=_clean_name((names or {}).get(e.id) or e.user.full_name),
@@ -207,7 +234,11 @@ def issue_many(
         )
         for e, number in zip(enrollments, numbers, strict=True)
     ]
-    pdfs = render([(documents.certificate_html(event, issue), "certificate") for issue in issues])
+
+
+def store_issues(issues: Sequence[documents.Issue], pdfs: Sequence[bytes], snapshot: dict, *,
+                 by: User | None, issued_at: datetime | None = None) -> list[Certificate]:
+    """Insert the rendered certificates (numbers already taken), audited; flushes."""
     now = issued_at or utcnow()
     certificates = []
     for issue, data in zip(issues, pdfs, strict=True):
@@ -220,27 +251,33 @@ def issue_many(
             issued_by_id=by.id if by else None,
             pdf=data,
             sha256=hashlib.sha256(data).hexdigest(),
+            snapshot=snapshot,
         )
         db.session.add(certificate)
         certificates.append(certificate)
     db.session.flush()
     for certificate in certificates:
+        record(by, "certificate.issued", certificate, number=certificate.number,
+               enrollment_id=certificate.enrollment_id, holder_name=certificate.holder_name)
         signals.certificate_issued.send(certificate=certificate)
     return certificates
 
 
 def issue_certificate(
     enrollment: Enrollment, *, by: User | None = None, holder_name: str | None = None,
-    today: date | None = None,
+    today: date | None = None, snapshot: dict | None = None,
 ) -> Certificate:
     """Issue the certificate of one completed enrolment (rendered in this process)."""
+    check_allowed(by, [enrollment])
     _check_issuable(enrollment)
     event = event_for_printing(enrollment.event_id)
     names = {enrollment.id: holder_name} if holder_name else None
-    return issue_many(event, [enrollment], by=by, names=names, today=today)[0]
+    return issue_many(event, [enrollment], by=by, names=names, today=today,
+                      snapshot=snapshot)[0]
 
 
 def revoke(certificate: Certificate, *, by: User | None, reason: str | None) -> Certificate:
+    check_allowed(by, [certificate.enrollment])
     reason = " ".join((reason or "").split())
     if certificate.revoked_at is not None:
         raise DomainError("already_revoked", _l("This certificate has already been revoked."))
@@ -252,21 +289,37 @@ def revoke(certificate: Certificate, *, by: User | None, reason: str | None) -> 
     certificate.revoked_by_id = by.id if by else None
     certificate.revoke_reason = reason
     db.session.flush()
+    record(by, "certificate.revoked", certificate, number=certificate.number, reason=reason)
     signals.certificate_revoked.send(certificate=certificate)
     return certificate
 
 
 def reissue(
     certificate: Certificate, *, by: User | None, reason: str | None,
-    holder_name: str | None = None, today: date | None = None,
+    today: date | None = None,
 ) -> Certificate:
     """Revoke `certificate` and issue a new one (new number, new code) for its enrolment;
-    the old one then verifies as replaced by the new number."""
-    name = _clean_name(holder_name or certificate.enrollment.user.full_name)
+    the old one then verifies as replaced by the new number.
+
+    A reissue corrects the holder's name, and only that: the name is the one in the
+    person's profile now (corrected there by someone allowed to), everything else is
+    printed as the replaced certificate printed it."""
+    check_allowed(by, [certificate.enrollment])
+    name = _clean_name(certificate.enrollment.user.full_name)
+    if name == certificate.holder_name:
+        raise DomainError(
+            "name_unchanged",
+            _l("The certificate already carries the name in the person's profile: correct "
+               "the name in the profile first."),
+        )
+    old_name = certificate.holder_name
     revoke(certificate, by=by, reason=reason)
-    new = issue_certificate(certificate.enrollment, by=by, holder_name=name, today=today)
+    new = issue_certificate(certificate.enrollment, by=by, holder_name=name, today=today,
+                            snapshot=certificate.snapshot)
     certificate.replaced_by_id = new.id
     db.session.flush()
+    record(by, "certificate.reissued", new, replaces=certificate.number, number=new.number,
+           old_name=old_name, new_name=name)
     return new
 
 
@@ -284,50 +337,6 @@ def notify_issued(certificate: Certificate) -> None:
         )
     except Exception:
         current_app.logger.exception("could not mail certificate %s", certificate.number)
-
-
-# --- background batches -----------------------------------------------------------------
-
-
-def start_batch(event: Event, *, by: User | None) -> CertificateBatch:
-    """Record a request to issue every missing certificate of `event` in the background.
-
-    A batch still marked active after the job timeout died with its worker (a restarted
-    web process, a killed RQ worker): it is marked failed, and a new one may start."""
-    timeout = timedelta(seconds=int(documents.setting("CERTIFICATE_JOB_TIMEOUT", 3600)))
-    active = db.session.scalars(
-        select(CertificateBatch).where(
-            CertificateBatch.event_id == event.id,
-            CertificateBatch.status.in_([BatchStatus.queued, BatchStatus.running]),
-        )
-    ).all()
-    now = utcnow()
-    for batch in active:
-        if (batch.started_at or batch.created_at) < now - timeout:
-            batch.status = BatchStatus.failed
-            batch.error = "timed out"
-            batch.finished_at = now
-        else:
-            raise DomainError(
-                "batch_running", _l("Certificates for this event are being issued.")
-            )
-    total = count_pending(event.id)
-    if total == 0:
-        raise DomainError("nothing_to_issue", _l("Every completed participant has a certificate."))
-    batch = CertificateBatch(event_id=event.id, requested_by_id=by.id if by else None,
-                             total=total, status=BatchStatus.queued)
-    db.session.add(batch)
-    db.session.flush()
-    return batch
-
-
-def latest_batch(event_id: int) -> CertificateBatch | None:
-    return db.session.scalar(
-        select(CertificateBatch)
-        .where(CertificateBatch.event_id == event_id)
-        .order_by(CertificateBatch.created_at.desc(), CertificateBatch.id.desc())
-        .limit(1)
-    )
 
 
 # --- finding and verifying ----------------------------------------------------------------
@@ -370,21 +379,40 @@ def verification(certificate: Certificate) -> dict:
     enrollment = certificate.enrollment
     event = enrollment.event
     replaced_by = certificate.replaced_by
+    # What the certificate said when issued (its snapshot), not today's records: renaming
+    # a programme later must not rewrite what was certified.
+    printed = certificate.snapshot or {}
+    if not printed.get("program_ru"):  # issued before snapshots and not migrated
+        printed = {**documents.certificate_snapshot(event), **printed}
+    program_title = localized(_Fields(printed, "program"), "title")
+    event_title = localized(_Fields(printed, "event_title"), "title") or program_title
+    issuer = ({"ru": printed["issuer_ru"], "kk": printed["issuer_kk"]}
+              if printed.get("issuer_ru") else
+              documents.by_lang("CERTIFICATE_ISSUER", documents.ISSUER))
     return {
         "status": certificate.status,
         "number": certificate.number,
         "holder_name": certificate.holder_name,
-        "program": event.program.title,
-        "event_title": event.title,
-        "dates": documents.fmt_dates(event.starts_on, event.ends_on),
-        "hours": documents.event_hours(event),
-        "issuer": documents.by_lang("CERTIFICATE_ISSUER", documents.ISSUER),
-        "organizer_ru": documents.organizer(event, "ru"),
-        "organizer_kk": documents.organizer(event, "kk"),
+        "program": program_title,
+        "event_title": event_title,
+        "dates": printed["dates"],
+        "hours": printed["hours_n"],
+        "issuer": issuer,
+        "organizer_ru": printed["organizer_ru"],
+        "organizer_kk": printed["organizer_kk"],
         "issued_at": certificate.issued_at,
         "revoked_at": certificate.revoked_at,
         "replaced_by": replaced_by.number if replaced_by is not None else None,
     }
+
+
+class _Fields:
+    """A snapshot's `<prefix>_ru/_kk/_en` values as `title_<lang>` attributes, for
+    i18n_fields.localized."""
+
+    def __init__(self, snapshot: dict, prefix: str):
+        for lang in ("ru", "kk", "en"):
+            setattr(self, f"title_{lang}", snapshot.get(f"{prefix}_{lang}"))
 
 
 # --- who may see what ---------------------------------------------------------------------

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from school.catalog.models import Event
-from school.certificates import jobs, services
+from school.certificates import access, batches, jobs, services
 from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
-from school.certificates.models import Certificate, CertificateBatch
+from school.certificates.models import BatchStatus, Certificate, CertificateBatch
 from school.core.utils import flash_domain_error
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.errors import DomainError
@@ -49,7 +49,7 @@ def _certificate_for(number: str, *, manage: bool = False) -> Certificate:
         abort(404)
     enrollment = certificate.enrollment
     if manage:
-        if not manages_event(current_user, enrollment.event):
+        if not access.can_act_on(current_user, enrollment):
             abort(404)
     elif not services.can_see_enrollment(current_user, enrollment):
         abort(404)
@@ -142,14 +142,18 @@ def letter(enrollment_id: int, kind: str):
 @allow(STAFF)
 def event_certificates(event_id: int):
     event = _managed_event(event_id)
+    # The organiser's coordinator sees (and issues for) the participants of his own
+    # branch or union only, as on the roster.
     enrollments = db.session.scalars(
-        select(Enrollment)
+        access.scope_enrollments(select(Enrollment), current_user)
         .where(Enrollment.event_id == event.id, Enrollment.status == EnrollmentStatus.completed)
         .options(selectinload(Enrollment.user))
     ).all()
     certificates = db.session.scalars(
-        select(Certificate)
-        .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
+        access.scope_enrollments(
+            select(Certificate).join(Enrollment, Enrollment.id == Certificate.enrollment_id),
+            current_user,
+        )
         .where(Enrollment.event_id == event.id)
         .options(selectinload(Certificate.replaced_by))
         .order_by(Certificate.issued_at, Certificate.id)
@@ -160,7 +164,7 @@ def event_certificates(event_id: int):
     rows = sorted(enrollments, key=lambda e: (e.user.full_name, e.id))
     return render_template(
         "certificates/event.html", event=event, rows=rows, by_enrollment=by_enrollment,
-        counts=services.event_counts(event.id), batch=services.latest_batch(event.id),
+        counts=services.event_counts(event.id), batch=batches.latest_batch(event.id),
         form=EmptyForm(),
     )
 
@@ -173,7 +177,7 @@ def issue_event(event_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        batch = services.start_batch(event, by=current_user)
+        batch = batches.start_batch(event, by=current_user)
     except DomainError as e:
         db.session.rollback()
         flash(str(e.message), "warning")
@@ -189,7 +193,7 @@ def issue_event(event_id: int):
 @allow(STAFF)
 def issue_one(enrollment_id: int):
     enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or not manages_event(current_user, enrollment.event):
+    if enrollment is None or not access.can_act_on(current_user, enrollment):
         abort(404)
     form = EmptyForm()
     if not form.validate_on_submit():
@@ -213,9 +217,11 @@ def batch_status(batch_id: int):
     if batch is None:
         abort(404)
     _managed_event(batch.event_id)
+    # A batch whose worker died reads as stopped (the next request to issue resumes it).
+    status = BatchStatus.failed if batches.is_dead(batch) else batch.status
     return jsonify(
-        id=batch.id, status=batch.status.value, label=batch.status.label, total=batch.total,
-        done=batch.done, percent=batch.percent, active=batch.status.is_active,
+        id=batch.id, status=status.value, label=status.label, total=batch.total,
+        done=batch.done, percent=batch.percent, active=status.is_active,
     )
 
 
@@ -228,9 +234,9 @@ def event_zip(event_id: int):
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     count = 0
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
-        query = services.valid_certificates(event.id).with_only_columns(
-            Certificate.number, Certificate.pdf
-        )
+        query = access.scope_enrollments(
+            services.valid_certificates(event.id), current_user
+        ).with_only_columns(Certificate.number, Certificate.pdf)
         for number, data in db.session.execute(query.execution_options(yield_per=50)):
             archive.writestr(f"{number}.pdf", data)
             count += 1
@@ -259,7 +265,7 @@ def detail(number: str):
     return render_template(
         "certificates/detail.html", certificate=certificate,
         v=services.verification(certificate),
-        manage=manages_event(current_user, certificate.enrollment.event),
+        manage=access.can_act_on(current_user, certificate.enrollment),
         revoke_form=RevokeForm(prefix="revoke"), reissue_form=ReissueForm(prefix="reissue"),
     )
 
@@ -293,10 +299,7 @@ def reissue(number: str):
         flash(_("Give the reason."), "warning")
         return redirect(url_for(".detail", number=number))
     try:
-        new = services.reissue(
-            certificate, by=current_user, reason=form.reason.data,
-            holder_name=form.holder_name.data,
-        )
+        new = services.reissue(certificate, by=current_user, reason=form.reason.data)
     except DomainError as e:
         db.session.rollback()
         flash(str(e.message), "danger")
@@ -321,7 +324,7 @@ def certificate_panel(event: Event) -> dict | None:
     panel: dict = {"manage": manages_event(current_user, event)}
     if panel["manage"]:
         panel["counts"] = services.event_counts(event.id)
-        panel["batch"] = services.latest_batch(event.id)
+        panel["batch"] = batches.latest_batch(event.id)
         panel["form"] = EmptyForm()
     enrollment = db.session.scalar(
         select(Enrollment).where(
