@@ -140,7 +140,9 @@ def create_for(enrollment: Enrollment) -> ReleaseRequest | None:
         request.hold_reason = _hold_reason(request)
         if request.hold_reason is None:
             db.session().info.setdefault(DISPATCH_KEY, set()).add(request.id)
-        else:
+        elif request.hold_reason is HoldReason.over_cap:
+            # Flagged before sending, with the days left. A missing employer or HR address
+            # is shown on the list instead: mailing it would repeat for every enrolment.
             _tell_staff(request, "release_held", days_left=days_left(request))
     record(None, "releases.request_created", request, state=request.state.value,
            hold=request.hold_reason.value if request.hold_reason else None)

@@ -153,3 +153,15 @@ def test_reminder_once_and_no_answer_state(app, setup, make_event, confirmed, ou
     app.test_client().post(_link(request), data={"choice": "release"})
     db.session.refresh(request)
     assert request.state is ReleaseState.released
+
+
+def test_the_answer_link_is_rate_limited(make_app, setup, make_event, confirmed):
+    app = make_app(RATELIMIT_ENABLED=True, RELEASE_ANSWER_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        _e, request = confirmed(make_event(), setup["trainee"])
+        client = app.test_client()
+        forged = f"/releases/answer/{request.id}/forged"
+        codes = [client.get(forged).status_code for _ in range(4)]
+        assert codes == [404, 404, 404, 429]
+        # The real link from the same address is limited too: guessing costs the same.
+        assert client.get(_link(request)).status_code == 429
