@@ -300,3 +300,24 @@ def test_nominating_everyone_leaves_out_members_the_event_does_not_count_for(
     enrolled, skipped = services.nominate(event, lines, world["coord_a"])
     assert [e.user_id for e in enrolled] == [world["member_a"].user_id]
     assert [(u.id, code) for u, code in skipped] == [(auditor.user_id, "not_counting")]
+
+
+def test_every_post_refuses_anonymous_and_trainees(client, login, world):
+    posts = [
+        "/commissions/bodies/new", f"/commissions/bodies/{world['body_a'].id}/members",
+        f"/commissions/members/{world['member_a'].id}/end", "/commissions/due/nominate",
+        "/commissions/upload", "/commissions/upload/confirm", "/commissions/requirements/new",
+        f"/commissions/requirements/{world['req'].id}",
+        f"/commissions/requirements/{world['req'].id}/delete",
+    ]
+    for path in posts:
+        response = client.post(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+    login(world["trainee"])
+    for path in posts:
+        assert client.post(path).status_code == 403, path
+    client.post("/logout")
+    login(world["coord_a"])
+    for path in posts[-3:]:
+        assert client.post(path).status_code == 403, path
+    assert db.session.get(Requirement, world["req"].id) is not None
