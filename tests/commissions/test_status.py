@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from school.certificates import services as certificates
 from school.commissions.models import BodyKind, MemberRole
@@ -177,3 +177,31 @@ def test_filters(org_tree, make_user, make_body, make_member, make_requirement, 
     assert ids(status=Status.due) == [new.id]
     assert ids(due_before=date(2026, 6, 1)) == [old.id]
     assert ids() == [old.id, new.id]  # never trained first
+
+
+def test_completing_a_counting_event_through_the_attendance_service(
+        org_tree, make_user, make_body, make_member, make_requirement, make_event,
+        make_enrollment, complete):
+    """The real completion path: a present mark, then the event completed by an admin."""
+    from school.attendance import services as attendance
+    from school.attendance.models import AttendanceMark, AttendanceStatus
+    from school.extensions import write_transaction
+    from school.timeutil import local_today
+
+    today = local_today()
+    person = make_user(branch=org_tree["a"])
+    req = make_requirement(validity_months=12)
+    make_member(make_body(org_tree["org_a"]), person)
+    complete(person, req.programs[0], add_months(today, -13))
+    assert _only(compute(None)).status is Status.overdue
+
+    event = make_event(req.programs[0], starts_on=today - timedelta(days=3), sessions=1)
+    enrollment = make_enrollment(event, person)
+    db.session.add(AttendanceMark(enrollment_id=enrollment.id, session_id=event.sessions[0].id,
+                                  status=AttendanceStatus.present))
+    admin = make_user("admin")
+    with write_transaction():
+        attendance.complete_event(event, admin)
+    line = _only(compute(None))
+    assert line.status is Status.trained
+    assert line.valid_until == add_months(event.ends_on, 12)
