@@ -27,11 +27,11 @@ def holder_of(iin: str | None, user: User | None) -> User | None:
     return holder
 
 
-def refuse_quietly(claimant: User, holder: User) -> None:
+def refuse_quietly(claimant: User, holder: User, *, actor: User | None = None) -> None:
     """Audit the attempt and mail both people once the transaction commits."""
     from school.enrollment.notify import absolute_url, queue_mail
 
-    record(claimant, "user.iin_conflict", holder, claimant_id=claimant.id)
+    record(actor or claimant, "user.iin_conflict", holder, claimant_id=claimant.id)
     queue_mail(holder.email, "iin_claimed", locale=holder.locale, user=holder,
                claimant_email=claimant.email)
     queue_mail(claimant.email, "iin_not_saved", locale=claimant.locale, user=claimant,

@@ -63,6 +63,9 @@ class Row:
     category: Category | None = None
     outcome: str = ""  # new | existing | already
     user: User | None = None
+    # An account outside the coordinator's branches that holds this row's IIN: the row is
+    # treated as if the IIN were free (no "registered" answer), and the IIN not stored.
+    iin_holder: User | None = None
     org: PrimaryOrganization | None = None
     branch_id: int | None = None
     errors: list[str] = field(default_factory=list)
@@ -270,8 +273,12 @@ def _organisations(rows: list[Row], visible: set[int] | None) -> dict[str, list]
 def _match(row: Row, by_iin: dict, by_email: dict, visible) -> None:
     user = by_iin.get(row.iin) if row.iin else None
     other = by_email.get(row.email) if row.email else None
+    if user is not None and visible is not None and user.branch_id not in visible:
+        # An IIN on an account the coordinator cannot see answers exactly as a free one
+        # would (any "cannot be nominated" would confirm that the number is registered).
+        row.iin_holder, user = user, None
     # Someone outside the coordinator's branches gets one neutral answer, before any
-    # comparison of IIN and e-mail: otherwise a list would confirm strangers' IINs.
+    # comparison of IIN and e-mail: otherwise a list would confirm strangers' e-mails.
     outsiders = [u for u in (user, other)
                  if u is not None and visible is not None and u.branch_id not in visible]
     if outsiders:
@@ -363,7 +370,7 @@ def _create_account(row: Row, actor: User, locale: str) -> User:
         email=row.email,
         full_name=row.full_name[:200],
         phone=row.phone or None,
-        iin=row.iin or None,
+        iin=(row.iin or None) if row.iin_holder is None else None,
         category=row.category,
         branch_id=branch.id,
         union_id=branch.union_id,
@@ -375,6 +382,10 @@ def _create_account(row: Row, actor: User, locale: str) -> User:
     db.session.add(user)
     db.session.flush()
     record(actor, "user.nominated", user)
+    if row.iin_holder is not None:
+        from school.accounts import iin_claims
+
+        iin_claims.refuse_quietly(user, row.iin_holder, actor=actor)
     token = make_reset_token(user, purpose="invite")
     link = absolute_url("accounts.reset_password", token=token, invite=1)
     queue_mail(user.email, "enrollment_invite", locale=user.locale, user=user, actor=actor,
