@@ -232,11 +232,17 @@ def issue(kind: str, lang: str, enrollment: Enrollment, *, employer: Employer | 
 
 
 def withdraw_all(enrollment_id: int) -> int:
-    letters = db.session.scalars(
-        select(OutgoingLetter).where(
-            OutgoingLetter.enrollment_id == enrollment_id, OutgoingLetter.withdrawn_at.is_(None)
-        )
-    ).all()
+    return withdraw_kind(enrollment_id, None)
+
+
+def withdraw_kind(enrollment_id: int, kind: str | None) -> int:
+    """Withdraw the enrolment's current letters (of one kind, or all)."""
+    query = select(OutgoingLetter).where(
+        OutgoingLetter.enrollment_id == enrollment_id, OutgoingLetter.withdrawn_at.is_(None)
+    )
+    if kind is not None:
+        query = query.where(OutgoingLetter.kind == kind)
+    letters = db.session.scalars(query).all()
     now = utcnow()
     for letter in letters:
         letter.withdrawn_at = now

@@ -26,6 +26,11 @@ def _on_cancelled(_sender=None, *, enrollment, **_kw) -> None:
     requests.withdraw(enrollment)
 
 
+@signals.event_changed.connect
+def _on_event_changed(_sender=None, *, event, what: str = "", **_kw) -> None:
+    requests.event_changed(event)
+
+
 def dispatch_after_request(response):
     """after_app_request: send the requests that the committed request queued."""
     if not db.session().info.get(requests.DISPATCH_KEY):

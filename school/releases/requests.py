@@ -216,9 +216,10 @@ def send(request: ReleaseRequest, *, actor: User | None = None, force: bool = Fa
     return request
 
 
-def _mail_hr(request: ReleaseRequest, template: str, letter=None) -> None:
+def _mail_hr(request: ReleaseRequest, template: str, letter=None, *,
+             attach: bool = True) -> None:
     employer = request.employer
-    letter = letter or request.letter
+    letter = (letter or request.letter) if attach else None
     context = _context(request)
     for address in employer.emails:
         before = len(pending_mail())
@@ -392,14 +393,57 @@ def send_reminders(*, today: date | None = None, now: datetime | None = None) ->
 
 
 def withdraw(enrollment: Enrollment) -> None:
-    """The enrolment was cancelled: its request and letters stop being valid."""
+    """The enrolment was cancelled: its request and letters stop being valid, and HR, if
+    it was asked, is told that the person will not come."""
     request = db.session.scalar(
         select(ReleaseRequest).where(ReleaseRequest.enrollment_id == enrollment.id)
     )
     if request is not None and request.withdrawn_at is None:
         request.withdrawn_at = utcnow()
-        db.session().info.get(DISPATCH_KEY, set()).discard(request.id)
+        forget_queued(request)
+        if request.sent_at is not None and request.employer is not None:
+            _mail_hr(request, "release_withdrawn", attach=False)
     letters.withdraw_all(enrollment.id)
+
+
+def event_changed(event) -> int:
+    """The event's days or format changed: requests whose days changed get a new letter
+    (the old one is withdrawn), their answer is cleared and they are sent again."""
+    rows = db.session.scalars(
+        select(ReleaseRequest)
+        .join(Enrollment, Enrollment.id == ReleaseRequest.enrollment_id)
+        .where(ReleaseRequest.event_id == event.id, ReleaseRequest.withdrawn_at.is_(None),
+               Enrollment.status == EnrollmentStatus.confirmed)
+    ).all()
+    if not rows:
+        return 0
+    days = documents.session_days(event)
+    needed = event.format.value in release_formats()
+    changed = 0
+    for request in rows:
+        same_days = (request.days, request.first_day, request.last_day) == (
+            len(days), days[0], days[-1])
+        if same_days and needed == (request.state is not S.not_needed):
+            continue
+        changed += 1
+        request.days, request.first_day, request.last_day = len(days), days[0], days[-1]
+        request.year, request.hours = days[0].year, documents.event_hours(event)
+        request.answer = request.answer_reason = request.proposed_name = None
+        request.answered_at = request.answer_address = request.reminded_at = None
+        letters.withdraw_kind(request.enrollment_id, "release")
+        request.letter_id = None
+        if not needed:
+            request.state, request.hold_reason = S.not_needed, None
+            forget_queued(request)
+            continue
+        request.state = S.to_send
+        request.hold_reason = _hold_reason(request)
+        if request.hold_reason is None:
+            db.session().info.setdefault(DISPATCH_KEY, set()).add(request.id)
+        elif request.hold_reason is HoldReason.over_cap:
+            _tell_staff(request, "release_held", days_left=days_left(request))
+    db.session.flush()
+    return changed
 
 
 def local_deadline(request: ReleaseRequest) -> datetime:

@@ -93,3 +93,44 @@ def test_cancelling_withdraws_the_request_and_its_letter(
     assert request.withdrawn_at is not None
     letter = db.session.get(OutgoingLetter, request.letter_id)
     assert letter.status == "withdrawn"
+
+
+def test_cancelling_a_sent_request_tells_hr(client, login, setup, make_event, confirmed, outbox):
+    event = make_event(sessions=2)
+    enrollment, _request = confirmed(event, setup["trainee"])
+    outbox.clear()
+    login(setup["trainee"])
+    client.post(f"/enrollments/{enrollment.id}/cancel")
+    hr = _hr_mail(outbox)
+    assert len(hr) == 1 and hr[0].attachments == []
+
+
+def test_new_days_withdraw_the_letter_and_ask_again(setup, make_event, confirmed, outbox):
+    from datetime import timedelta
+
+    from school.catalog.models import EventSession
+    from school.releases import requests
+
+    event = make_event(sessions=2)
+    _enrollment, request = confirmed(event, setup["trainee"])
+    first_letter = request.letter_id
+    request.state = ReleaseState.released
+    db.session.commit()
+    outbox.clear()
+    session = db.session.scalars(db.select(EventSession).where(
+        EventSession.event_id == event.id).order_by(EventSession.starts_at.desc())).first()
+    moved = session.starts_at + timedelta(days=1)
+    session.starts_at, session.ends_at = moved, moved + timedelta(hours=8)
+    event.ends_on = event.ends_on + timedelta(days=1)
+    db.session.flush()
+    from school import signals
+
+    signals.event_changed.send(event=event, what="sessions")
+    db.session.commit()
+    requests.dispatch_queued()
+    db.session.commit()
+    db.session.refresh(request)
+    assert request.state is ReleaseState.sent and request.answer is None
+    assert request.letter_id != first_letter
+    assert db.session.get(OutgoingLetter, first_letter).status == "withdrawn"
+    assert len(_hr_mail(outbox)) == 1
