@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from school.catalog.models import Event, EventStatus
 from school.enrollment.models import Enrollment, EnrollmentStatus
@@ -71,6 +72,7 @@ def events_with_costs(year: int, branch_ids: set[int] | None):
         .where(_year(year), Event.status != EventStatus.cancelled)
         .group_by(Event.id)
         .order_by(Event.starts_on, Event.id)
+        .options(joinedload(Event.program))
     )
     if branch_ids is not None:
         q = q.where(Event.organizer_branch_id.in_(branch_ids or [0]))

@@ -58,7 +58,8 @@ class Consolidation:
                 out.extend(self.tree.children.get(child, []))
         return out
 
-    def children_total(self, unit: Unit, level: PlanLevel) -> int:
+    def children_total(self, unit: Unit, level: PlanLevel | str) -> int:
+        level = PlanLevel(level)
         if level is PlanLevel.organisation:
             if unit[0] is PlanLevel.union:
                 return 0

@@ -194,7 +194,7 @@ def _plans(union: SectoralUnion, year: int, rng, authors: dict) -> int:
     orgs = list(db.session.scalars(
         select(PrimaryOrganization).join(Branch).where(Branch.union_id == union.id)
         .order_by(PrimaryOrganization.id)))
-    units = [(PlanLevel.union, {"union_id": union.id}, None)]
+    units = [(PlanLevel.union, {}, None)]
     units += [(PlanLevel.local if b.parent_id else PlanLevel.branch, {"branch_id": b.id}, None)
               for b in branches]
     units += [(PlanLevel.organisation, {"organization_id": o.id}, o.id) for o in orgs]
@@ -202,6 +202,8 @@ def _plans(union: SectoralUnion, year: int, rng, authors: dict) -> int:
     next_year = year > local_today().year
     for level, unit, org_id in units:
         state = _state(rng, level, next_year)
+        if state is None and org_id in authors:
+            state = PlanState.draft  # a chair has at least begun their organisation's plan
         plan = Plan(year=year, level=level, union_id=union.id, state=state or PlanState.draft,
                     author_id=authors.get(org_id), **unit)
         _fill(plan, rng, level, programs)  # drawn always, so reruns stay reproducible

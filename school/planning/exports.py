@@ -72,23 +72,27 @@ def consolidated_xlsx(cons: Consolidation, visible=None) -> bytes:
     names = org_names(cons.year)
     codes = program_codes()
     header = [_("Unit"), _("Unit id"), _("Parent id"), _("State"), _("Category"),
-              _("Programme"), _("People"), _("Budget line"), _("Tenge")]
+              _("Programme"), _("Headcount"), _("Budget line"), _("Tenge")]
     per_level: dict[PlanLevel, list[list]] = {level: [] for level in LEVEL_ORDER}
+    # Labels translated once, not once a row (gettext is the slow part of a big export).
+    states = {s: _state_label(s) for s in ("draft", "submitted", "approved", "returned",
+                                           "consolidated")}
+    categories = {c.value: c.label for c in Category} | {"": ""}
+    lines = {b.value: b.label for b in BudgetLine} | {"": ""}
     for row in cons.csv_rows(visible):
         level, unit_id, parent_id, state, category, program_id, people, line, tiyn = row
         unit = (PlanLevel(level), unit_id)
         per_level[unit[0]].append([
-            cons.tree.name(unit, names), unit_id, parent_id, _state_label(state),
-            Category(category).label if category else "",
-            codes.get(program_id, "") if program_id != "" else "",
-            people, BudgetLine(line).label if line else "", tenge(tiyn),
+            cons.tree.name(unit, names), unit_id, parent_id, states[state],
+            categories[category], codes.get(program_id, "") if program_id != "" else "",
+            people, lines[line], tenge(tiyn),
         ])
     sheets = []
     for level in LEVEL_ORDER:
         rows = per_level[level]
         # Totals of one kind of row only: own approved and consolidated would count twice.
-        kept = [r for r in rows if r[3] == _state_label(
-            "consolidated" if level is not PlanLevel.organisation else "approved")]
+        wanted = states["approved" if level is PlanLevel.organisation else "consolidated"]
+        kept = [r for r in rows if r[3] == wanted]
         totals = [_("Total"), "", "", kept[0][3] if kept else "", "", "",
                   sum(r[6] for r in kept), "", sum(r[8] for r in kept)]
         sheets.append((level.label, header, rows, totals))

@@ -70,6 +70,8 @@ def _submitted_to_me(year: int) -> list[Plan]:
     """Submitted plans of the year that the person may decide on."""
     plans = db.session.scalars(
         select(Plan).where(Plan.year == year, Plan.state == PlanState.submitted)
+        .options(selectinload(Plan.organization), selectinload(Plan.branch),
+                 selectinload(Plan.union))
         .order_by(Plan.submitted_at).limit(500))
     return [p for p in plans if may_decide(current_user, p)]
 

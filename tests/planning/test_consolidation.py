@@ -73,6 +73,8 @@ def test_progress_counts_submitted_children(tree, make_plan):
     assert cons.progress[a][L.organisation] == [2, 1]  # a1 approved, a2 submitted
     assert cons.children_total(a, L.organisation) == 2
     assert cons.children_total(a, L.local) == 1
+    assert cons.children_total(a, "organisation") == 2  # as the template asks
+    assert cons.children_total((L.union, tree["u"].id), "branch") == 2
     assert cons.progress[(L.local, tree["l"].id)][L.organisation] == [1, 1]
     assert cons.tree.orgs_under(a) == 4
 
