@@ -11,7 +11,11 @@ from school.accounts.models import Category
 from school.catalog.models import EventFormat, EventKind
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer ids end here: larger ones are refused up front
-Id = lambda **kw: f.Integer(strict=True, validate=v.Range(1, MAX_ID), **kw)  # noqa: E731
+
+
+def Id(strict: bool = False, **kw) -> f.Integer:
+    """An id: from 1 to 2^31-1 (strict: a JSON number, not a numeric string)."""
+    return f.Integer(strict=strict, validate=v.Range(1, MAX_ID), **kw)
 
 
 class Schema(ma.Schema):
@@ -140,8 +144,9 @@ class EnrolmentFilters(Paging):
 
 
 class EnrolmentCreate(Schema):
-    event_id = Id(required=True)
-    person_id = Id(metadata={"description": "Whom to enrol; omitted: the token's owner"})
+    event_id = Id(strict=True, required=True)
+    person_id = Id(strict=True,
+                   metadata={"description": "Whom to enrol; omitted: the token's owner"})
 
 
 class CancelRequest(Schema):

@@ -95,6 +95,11 @@ def _init_api(state) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", None)  # served by our own route below
     api = SchoolApi(spec_kwargs={"info": {"description": _DESCRIPTION}})
     api.init_app(app)
+    from school.core.utils import MAX_ID, IdConverter
+
+    # Ids in paths end at 2^31 - 1 (PostgreSQL integer): larger ones are no route at all.
+    api.register_converter(IdConverter,
+                           lambda _c: {"type": "integer", "minimum": 0, "maximum": MAX_ID})
     api.spec.components.security_scheme("bearerAuth", SECURITY["bearerAuth"])
     app.extensions["flask-smorest"]["blp_name_to_api"][bp.name] = api
     bp.register_views_in_doc(api, app, api.spec, name=bp.name, parameters=None)

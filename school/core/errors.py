@@ -53,6 +53,11 @@ def register_error_handlers(app) -> None:
     def _http(e: HTTPException):
         if e.code is None or e.code < 400:
             return e
+        if request.path.startswith("/api/v1/"):
+            # Outside the API's routes (no such URL or method): still a problem document.
+            from school.api.problems import http_problem
+
+            return http_problem(e)
         if _wants_json():
             return jsonify(error=e.name, status=e.code), e.code
         messages = {
