@@ -3,6 +3,8 @@ test, the /my panel; the reminder command. Staff pages: admin_views.py, report_v
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -80,8 +82,9 @@ def answer(event_id: int):
         db.session.commit()
         flash(_("Thank you! Your answers are saved."), "success")
         return redirect(url_for("enrollment.my"))
+    closed = utcnow() - invitation.invited_at > timedelta(days=services.answer_days())
     return render_template("evaluation/answer.html", event=event, questionnaire=questionnaire,
-                           invitation=invitation, errors=errors, form=None)
+                           invitation=invitation, errors=errors, form=None, closed=closed)
 
 
 # --- tests -------------------------------------------------------------------------------

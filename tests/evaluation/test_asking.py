@@ -118,6 +118,7 @@ def test_the_page_takes_answers_on_a_phone_form(client, login, default_questionn
     login(p0)
     page = client.get(f"/feedback/{event.id}")
     assert page.status_code == 200
+    assert 'name="q' not in page.get_data(as_text=True)  # the window has closed
     questions = services.questionnaire_for(event).questions
     data = {f"q{questions[0].id}": "5", f"q{questions[1].id}": "2",
             f"q{questions[2].id}": "Больше практики"}
@@ -126,6 +127,7 @@ def test_the_page_takes_answers_on_a_phone_form(client, login, default_questionn
     before = config.get("EVALUATION_ANSWER_DAYS")
     config["EVALUATION_ANSWER_DAYS"] = 100000
     try:
+        assert 'name="q' in client.get(f"/feedback/{event.id}").get_data(as_text=True)
         assert client.post(f"/feedback/{event.id}", data=data).status_code == 302
         assert client.post(f"/feedback/{event.id}", data=data).status_code == 200
     finally:
