@@ -125,6 +125,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CERTIFICATE_DEMO_LIMIT": int(env.get("CERTIFICATE_DEMO_LIMIT", 450)),
         # Anonymous catalogue and event pages are served from a cache this many seconds.
         "PAGE_CACHE_SECONDS": float(env.get("PAGE_CACHE_SECONDS", 5)),
+        # The JSON API: requests per token (or per address without one); webhook delivery.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "300 per minute"),
+        "WEBHOOK_RETRY_DELAYS": env.get("WEBHOOK_RETRY_DELAYS", "10,60,300,1800,7200"),
+        "WEBHOOK_DISABLE_AFTER": int(env.get("WEBHOOK_DISABLE_AFTER", 5)),
+        "WEBHOOK_TIMEOUT": float(env.get("WEBHOOK_TIMEOUT", 10)),
+        # Only for tests and closed networks: lets webhooks reach loopback/private addresses.
+        "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE")),
     }
     cfg.update(overrides)
     if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:

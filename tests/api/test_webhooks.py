@@ -108,6 +108,7 @@ def test_signed_delivery_for_a_confirmed_enrolment(
 
 def test_a_receiver_answering_500_gets_retries_then_the_subscription_is_disabled(
         app, client, make_event, make_user, make_token, bearer, receiver):
+    saved = app.config.get("WEBHOOK_DISABLE_AFTER")
     app.config["WEBHOOK_DISABLE_AFTER"] = 2
     try:
         admin = make_user("admin")
@@ -137,7 +138,7 @@ def test_a_receiver_answering_500_gets_retries_then_the_subscription_is_disabled
         shown = client.get(f"/api/v1/webhooks/{sub['id']}", headers=bearer(token)).get_json()
         assert shown["active"] is False and shown["failures"] == 2
     finally:
-        app.config.pop("WEBHOOK_DISABLE_AFTER", None)
+        app.config["WEBHOOK_DISABLE_AFTER"] = saved
 
 
 def test_manual_redelivery_and_re_enabling(client, make_event, make_user, make_token, bearer,
