@@ -17,11 +17,10 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.notify import mail_suppressed
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization, SectoralUnion
-from school.releases import requests
+from school.releases import letters, requests
 from school.releases.models import (
     Agreement,
     Employer,
-    HoldReason,
     ReleaseAnswer,
     ReleaseRequest,
     ReleaseState,
@@ -118,12 +117,16 @@ def seed_agreements() -> None:
 
 def _refresh_unsent() -> None:
     """Requests made while the demo enrolled people, before employers existed."""
-    held = db.session.scalars(
-        select(ReleaseRequest).where(ReleaseRequest.state == ReleaseState.to_send,
-                                     ReleaseRequest.hold_reason == HoldReason.no_employer)
-    ).all()
-    for request in held:
-        requests.refresh(request)
+    for request in db.session.scalars(
+        select(ReleaseRequest).where(ReleaseRequest.employer_id.is_(None))
+    ).all():
+        if request.state is ReleaseState.to_send:
+            requests.refresh(request)
+        else:  # not needed (online): the employer is still who the person works for
+            request.employer = letters.employer_of(request.user)
+            request.agreement = letters.agreement_for(request.enrollment.union_id,
+                                                      request.employer)
+    db.session.flush()
 
 
 def seed(rng) -> list[str]:
