@@ -130,6 +130,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WEBHOOK_RETRY_DELAYS": env.get("WEBHOOK_RETRY_DELAYS", "10,60,300,1800,7200"),
         "WEBHOOK_DISABLE_AFTER": int(env.get("WEBHOOK_DISABLE_AFTER", 5)),
         "WEBHOOK_TIMEOUT": float(env.get("WEBHOOK_TIMEOUT", 10)),
+        "WEBHOOK_QUEUE": env.get("WEBHOOK_QUEUE", "webhooks"),
         # Only for tests and closed networks: lets webhooks reach loopback/private addresses.
         "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE")),
     }

@@ -80,7 +80,8 @@ def enqueue(delivery_id: int) -> None:
         from rq import Queue, Retry
 
         steps = delays()
-        Queue("webhooks", connection=Redis.from_url(redis_url)).enqueue(
+        name = current_app.config.get("WEBHOOK_QUEUE") or "webhooks"
+        Queue(name, connection=Redis.from_url(redis_url)).enqueue(
             "school.api.delivery.run_job", delivery_id,
             retry=Retry(max=len(steps), interval=[int(s) for s in steps]) if steps else None,
             job_timeout=60, description=f"webhook delivery {delivery_id}",
@@ -132,6 +133,17 @@ def run_job(delivery_id: int) -> None:
                     raise DeliveryFailed(f"delivery {delivery_id}: {delivery.response_code}")
         finally:
             db.session.remove()
+
+
+def due_ids(now=None, limit: int = 500) -> list[int]:
+    """Pending deliveries whose next attempt is due (e.g. left by a restarted process)."""
+    from sqlalchemy import select
+
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(WebhookDelivery.id).where(WebhookDelivery.status == DeliveryStatus.pending,
+                                         WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
 
 
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str | None]:

@@ -145,4 +145,17 @@ bp.record_once(_init_api)
 
 from school.api.pages import pages_bp  # noqa: E402
 
+
+@bp.cli.command("deliver-pending")
+def deliver_pending():
+    """Make one attempt at every webhook delivery that is due (cron, when a process that
+    held local retries was restarted); prints how many were settled."""
+    import click
+
+    from school.api import delivery
+
+    ids = delivery.due_ids()
+    settled = sum(1 for delivery_id in ids if delivery.attempt(delivery_id))
+    click.echo(f"{len(ids)} due, {settled} settled")
+
 bp.record_once(lambda state: state.app.register_blueprint(pages_bp))
