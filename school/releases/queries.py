@@ -33,7 +33,8 @@ def requests_query(viewer, *, event_id: int | None = None, employer_id: int | No
         )
         .order_by(ReleaseRequest.first_day.desc(), ReleaseRequest.id)
     )
-    query = scope_to_branches(query, ReleaseRequest.branch_id, viewer)
+    if viewer is not None:  # None: no scoping (one's own requests)
+        query = scope_to_branches(query, ReleaseRequest.branch_id, viewer)
     if event_id is not None:
         query = query.where(ReleaseRequest.event_id == event_id)
     if employer_id is not None:

@@ -13,7 +13,7 @@ from flask import current_app
 
 from school import signals
 from school.extensions import db, write_transaction
-from school.releases import requests
+from school.releases import changes, requests
 
 
 @signals.enrollment_confirmed.connect
@@ -23,12 +23,12 @@ def _on_confirmed(_sender=None, *, enrollment, **_kw) -> None:
 
 @signals.enrollment_cancelled.connect
 def _on_cancelled(_sender=None, *, enrollment, **_kw) -> None:
-    requests.withdraw(enrollment)
+    changes.withdraw(enrollment)
 
 
 @signals.event_changed.connect
 def _on_event_changed(_sender=None, *, event, what: str = "", **_kw) -> None:
-    requests.event_changed(event)
+    changes.event_changed(event)
 
 
 def dispatch_after_request(response):
@@ -48,5 +48,5 @@ def dispatch_after_request(response):
 def send_release_reminders_command() -> None:
     """Send queued release requests; remind HR N working days before the start."""
     with write_transaction():
-        result = requests.send_reminders()
+        result = changes.send_reminders()
     click.echo(f"release requests sent: {result['sent']}, reminders: {result['reminded']}")

@@ -270,3 +270,17 @@ def release_panel(event) -> dict | None:
     if not readiness["total"]:
         return None
     return readiness
+
+
+@bp.app_template_global()
+def my_releases() -> dict:
+    """What templates/releases/_my_panel.html shows: one's live requests and employer."""
+    if not getattr(current_user, "is_authenticated", False):
+        return {"requests": [], "employer": False}
+    from school.releases.letters import employer_of
+
+    rows = db.session.scalars(
+        queries.requests_query(None).where(ReleaseRequest.user_id == current_user.id)
+        .where(ReleaseRequest.state != ReleaseState.not_needed).limit(20)
+    ).all()
+    return {"requests": rows, "employer": employer_of(current_user)}

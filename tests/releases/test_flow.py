@@ -134,3 +134,15 @@ def test_new_days_withdraw_the_letter_and_ask_again(setup, make_event, confirmed
     assert request.letter_id != first_letter
     assert db.session.get(OutgoingLetter, first_letter).status == "withdrawn"
     assert len(_hr_mail(outbox)) == 1
+
+
+def test_the_trainee_sees_the_answer_on_my_page(client, login, setup, make_event, confirmed):
+    event = make_event(sessions=2)
+    _enrollment, request = confirmed(event, setup["trainee"])
+    request.state = ReleaseState.released
+    db.session.commit()
+    login(setup["trainee"])
+    page = client.get("/my").get_data(as_text=True)
+    assert 'id="my-releases"' in page
+    assert "release-released" in page
+    assert "/releases/my-employer" in page
