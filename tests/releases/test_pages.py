@@ -203,3 +203,26 @@ def test_import_orgs_with_employer_columns(setup):
     assert not report.ok
     assert db.session.scalar(db.select(PrimaryOrganization).where(
         PrimaryOrganization.name_ru == "ППО Ещё")) is None
+
+
+def test_the_list_and_export_do_not_grow_queries_with_rows(client, login, setup, make_event,
+                                                           make_user, confirmed):
+    from tests.catalog.conftest import QueryCounter
+
+    event = make_event(sessions=1)
+    login(make_user("admin"))
+
+    def count(path: str) -> int:
+        with QueryCounter() as counter:
+            assert client.get(path).status_code == 200
+        return len(counter)
+
+    for _ in range(2):
+        confirmed(event, make_user(branch=setup["a"], primary_org_id=setup["org_a"].id),
+                  dispatch=False)
+    few = (count("/releases"), count("/releases?format=csv"))
+    for _ in range(8):
+        confirmed(event, make_user(branch=setup["a"], primary_org_id=setup["org_a"].id),
+                  dispatch=False)
+    many = (count("/releases"), count("/releases?format=csv"))
+    assert many == few
