@@ -7,6 +7,7 @@ from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
 from school.catalog.models import Event, Program
@@ -47,12 +48,12 @@ def _export(fmt: str, header, rows, name: str, title: str) -> Response:
     return download(xlsx_bytes(header, rows, title=title), f"{name}.xlsx", "xlsx")
 
 
-def _names(model, ids, attr: str) -> dict:
+def _names(model, ids, attr: str, *options) -> dict:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
     return {o.id: getattr(o, attr) for o in db.session.scalars(
-        select(model).where(model.id.in_(ids)))}
+        select(model).where(model.id.in_(ids)).options(*options))}
 
 
 # --- one event ---------------------------------------------------------------------------
@@ -118,7 +119,8 @@ def report():
     total = results.Figures()
     for row in rows:
         total.add(row.figures)
-    events = _names(Event, [r.event_id for r in rows], "title")
+    # An event without its own title shows its programme's: loaded with it.
+    events = _names(Event, [r.event_id for r in rows], "title", selectinload(Event.program))
     return render_template(
         "evaluation/report.html", year=year, rows=rows, total=total, events=events,
         by_program=by_program, by_instructor=by_instructor, by_region=by_region,
