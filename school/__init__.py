@@ -47,8 +47,8 @@ class CleanRequest(Request):
 
 
 LANGUAGES = ("ru", "kk", "en")
-# GET endpoints that write (the language link remembers the choice on the account).
-WRITE_ON_GET = {"core.set_language", "catalog.my_feed"}
+# GET endpoints that write.
+WRITE_ON_GET = {"catalog.my_feed"}
 
 
 def create_app(overrides: dict | None = None) -> Flask:

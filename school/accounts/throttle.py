@@ -16,6 +16,7 @@ Unknown e-mails are counted exactly like real accounts: the answers tell nothing
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
@@ -46,6 +47,24 @@ def enabled() -> bool:
 
 def _storage():
     return limiter.storage
+
+
+def _fail_open(default):
+    """If the limit store (Redis) is down, sign-in keeps working unthrottled and it is
+    logged: locking everyone out would be the worse failure."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                current_app.logger.exception("sign-in throttle: limit storage unavailable")
+                return default
+
+        return inner
+
+    return wrap
 
 
 def _digest(text: str) -> str:
@@ -103,6 +122,7 @@ def _backoff(failures: int) -> int:
     return min(2 ** (failures - free), current_app.config["LOGIN_BACKOFF_MAX"])
 
 
+@_fail_open(Verdict(True))
 def check(email: str, user_id: int | None) -> Verdict:
     """May this attempt be judged at all? Asked before the password is looked at."""
     if not enabled():
@@ -121,6 +141,7 @@ def check(email: str, user_id: int | None) -> Verdict:
     return Verdict(True)
 
 
+@_fail_open(None)
 def failed(email: str, user_id: int | None) -> None:
     """Count a failed attempt against the address and the account."""
     if not enabled():
@@ -138,6 +159,7 @@ def failed(email: str, user_id: int | None) -> None:
         _storage().incr(wait_key, delay)
 
 
+@_fail_open(None)
 def succeeded(email: str, user_id: int) -> None:
     """A right password clears the count of the bucket it was tried in (strangers' failures
     elsewhere keep theirs: an attacker gains no fresh tries from the owner's sign-in)."""

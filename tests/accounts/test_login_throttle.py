@@ -221,3 +221,15 @@ def test_failures_in_one_worker_count_in_another_with_redis(make_app, make_user,
     finally:
         limiter.reset()
     assert db.session.get(User, user.id) is not None
+
+
+def test_sign_in_works_when_the_limit_store_is_down(prod_limits, make_user, monkeypatch):
+    from school.accounts import throttle
+
+    def unreachable():
+        raise redis.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(throttle, "_storage", unreachable)
+    user = make_user()
+    assert _login(_client(prod_limits), user.email, "wrong-password").status_code == 200
+    assert _login(_client(prod_limits), user.email).status_code == 302
