@@ -263,7 +263,9 @@ def _filtered(q, cols, scope: Scope, filters: Filters):
     if filters.union_id is not None:
         q = q.where(cols.union_id == filters.union_id)
     if filters.branch_id is not None:
-        q = q.where(cols.branch_id == filters.branch_id)
+        # A branch's figures include the local unions under it (planning's deeper tree).
+        q = q.where(cols.branch_id.in_(select(Branch.id).where(
+            (Branch.id == filters.branch_id) | (Branch.parent_id == filters.branch_id))))
     if filters.program_id is not None:
         q = q.where(cols.program_id == filters.program_id)
     if filters.kind is not None:

@@ -142,3 +142,29 @@ def test_costs_actuals_and_cost_per_person(tree, make_user, make_event, make_enr
     actuals.save_costs(event, {"venue": "200000"}, coordinator)
     db.session.commit()
     assert actuals.costs_of(event) == {BudgetLine.venue: 20_000_000}
+
+
+def test_yearly_report_of_a_branch_counts_its_local_unions(tree, make_user, make_event,
+                                                           make_enrollment, login, client):
+    import csv
+    import io
+
+    event = make_event(starts_on=date(2027, 3, 2), sessions=1, status="completed")
+    for branch in ("a", "l", "l", "b"):
+        make_enrollment(event, make_user("trainee", branch=tree[branch]), status="completed")
+
+    def participations(query: str) -> int:
+        response = client.get(f"/reports/yearly?year=2027&format=csv{query}")
+        assert response.status_code == 200
+        rows = csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")))
+        return sum(int(r["participations"]) for r in rows)
+
+    login(make_user("admin"))
+    assert participations(f"&branch_id={tree['a'].id}") == 3
+    assert participations(f"&branch_id={tree['l'].id}") == 2
+    client.post("/logout")
+    login(make_user("coordinator", branch=tree["a"]))
+    assert participations("") == 3
+    client.post("/logout")
+    login(make_user("coordinator", branch=tree["l"]))
+    assert participations("") == 2
