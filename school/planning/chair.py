@@ -44,6 +44,23 @@ def training_of(people: list[User]) -> tuple[dict[int, list[Enrollment]], dict[i
     return enrolments, certificates
 
 
+def commissions_of(people: list[User], today) -> dict[int, list]:
+    """Current commission memberships (audit, conciliation, …) of the people on a page:
+    one query."""
+    from school.commissions.models import Body, Member
+
+    ids = [p.id for p in people] or [0]
+    out: dict[int, list] = {p.id: [] for p in people}
+    for member in db.session.scalars(
+        select(Member).join(Body, Body.id == Member.body_id)
+        .where(Member.user_id.in_(ids), Member.term_start <= today,
+               (Member.term_end.is_(None)) | (Member.term_end >= today))
+        .options(joinedload(Member.body))
+    ):
+        out[member.user_id].append(member)
+    return out
+
+
 def open_events(now: datetime | None = None) -> list[Event]:
     """Published events whose enrolment is open now, soonest first."""
     now = now or utcnow()

@@ -14,6 +14,7 @@ from school.orgs.models import PrimaryOrganization
 from school.permissions import CHAIR, allow, chaired_org_id
 from school.planning import chair
 from school.planning.views import bp
+from school.timeutil import local_today
 
 
 def _org() -> PrimaryOrganization:
@@ -29,9 +30,10 @@ def organisation():
     org = _org()
     people, page, pages, total = paginate(chair.members_query(org.id), per_page=50)
     enrolments, certificates = chair.training_of(people)
+    commissions = chair.commissions_of(people, local_today())
     return render_template("planning/organisation.html", org=org, people=people, page=page,
                            pages=pages, total=total, enrolments=enrolments,
-                           certificates=certificates)
+                           certificates=certificates, commissions=commissions)
 
 
 @bp.route("/organisation/propose", methods=["GET", "POST"])

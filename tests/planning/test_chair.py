@@ -102,3 +102,21 @@ def test_local_union_scoping(tree, make_user):
     assert visible_branch_ids(branch_coordinator) == {tree["a"].id, tree["l"].id}
     assert visible_branch_ids(local_coordinator) == {tree["l"].id}
     assert visible_branch_ids(union_coordinator) == {tree[n].id for n in ("a", "b", "l")}
+
+
+def test_chair_sees_commission_membership(tree, make_chair, make_user, login, client):
+    from datetime import date
+
+    from school.commissions.models import Body, BodyKind, Member, MemberRole
+
+    chair = make_chair(tree["a1"])
+    member = make_user("trainee", branch=tree["a"], primary_org_id=tree["a1"].id)
+    body = Body(kind=next(iter(BodyKind)), branch_id=tree["a"].id, primary_org_id=tree["a1"].id)
+    body.members.append(Member(user_id=member.id, role=next(iter(MemberRole)),
+                               term_start=date(2020, 1, 1)))
+    db.session.add(body)
+    db.session.commit()
+    login(chair)
+    page = client.get("/plans/organisation")
+    assert page.status_code == 200
+    assert body.kind.label.encode() in page.data
