@@ -33,6 +33,7 @@ from school.attendance.forms import (
 )
 from school.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
 from school.catalog.models import Event, EventSession, EventStatus
+from school.core.exports import record_export
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
@@ -298,11 +299,11 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 def export_xlsx(event_id: int):
     event = _event_for_marking(event_id)
     sheet = services.load_sheet(event)
+    data, filename = exports.sheet_xlsx(sheet), exports.sheet_filename(sheet, "xlsx")
+    # Recorded once the file is built: the audit's own transaction expires the loaded rows.
+    record_export("attendance.exported", event, format="xlsx", rows=len(sheet.rows))
     return _download(
-        exports.sheet_xlsx(sheet),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.sheet_filename(sheet, "xlsx"),
-    )
+        data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename)
 
 
 @bp.get("/events/<int:event_id>/attendance/sign-in.pdf")
@@ -310,8 +311,9 @@ def export_xlsx(event_id: int):
 def signin_pdf(event_id: int):
     event = _event_for_marking(event_id)
     sheet = services.load_sheet(event)
-    response = _download(exports.signin_pdf(sheet), "application/pdf",
-                         exports.sheet_filename(sheet, "pdf"))
+    data, filename = exports.signin_pdf(sheet), exports.sheet_filename(sheet, "pdf")
+    record_export("attendance.exported", event, format="pdf", rows=len(sheet.rows))
+    response = _download(data, "application/pdf", filename)
     response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
         "attachment", "inline")
     return response

@@ -26,6 +26,7 @@ from school.catalog.models import Event
 from school.certificates import access, batches, jobs, services
 from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
 from school.certificates.models import BatchStatus, Certificate, CertificateBatch
+from school.core.exports import record_export
 from school.core.utils import flash_domain_error
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.errors import DomainError
@@ -244,6 +245,7 @@ def event_zip(event_id: int):
         spool.close()
         flash(_("No certificates have been issued for this event yet."), "warning")
         return redirect(_back(event))
+    record_export("certificates.exported", event, format="zip", rows=count)
     spool.seek(0)
     return send_file(
         spool, mimetype="application/zip", as_attachment=True,

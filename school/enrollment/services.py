@@ -247,19 +247,21 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
         )
     if active_enrollment(event.id, user.id) is not None:
         raise DomainError("already_enrolled", _l("You are already enrolled in this event."))
+    region_id, union_id, branch_id = enrolment_place(user)
+    _check_branch_for_quotas(event, branch_id, actor)
 
     enrollment = Enrollment(
         event_id=event.id,
         user_id=user.id,
         created_at=now,
-        region_id=user.region_id,
-        union_id=user.union_id,
-        branch_id=user.branch_id,
+        region_id=region_id,
+        union_id=union_id,
+        branch_id=branch_id,
         primary_org_id=user.primary_org_id,
         category=user.category,
         nominated_by_id=actor.id if actor else None,
     )
-    approved_now = can_decide(actor, event, user.branch_id)
+    approved_now = can_decide(actor, event, branch_id)
     if event.approval_mode is not ApprovalMode.open and not approved_now:
         enrollment.status = S.pending
     else:
@@ -284,6 +286,35 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
         _tell(enrollment, "waitlisted", position=waitlist_position(enrollment),
               nominated=actor is not None)
     return enrollment
+
+
+def enrolment_place(user: User) -> tuple[int | None, int | None, int | None]:
+    """(region, union, branch) an enrolment is counted under: the profile's branch, else the
+    branch of the person's primary organisation (a profile field left empty does not take a
+    person out of their branch's quota)."""
+    if user.branch_id is None and user.primary_org is not None:
+        branch = user.primary_org.branch
+        return (user.region_id or branch.region_id, user.union_id or branch.union_id,
+                branch.id)
+    return user.region_id, user.union_id, user.branch_id
+
+
+def _check_branch_for_quotas(event: Event, branch_id: int | None, actor: User | None) -> None:
+    """Where an event's seats are shared out among branches (quotas), someone without a
+    branch would escape every quota, so they cannot take a seat until their profile says
+    which branch they belong to; an admin may still place them. Events without quotas are
+    open to everyone, with a branch or without."""
+    if branch_id is not None or (actor is not None and actor.has_role("admin")):
+        return
+    has_quotas = db.session.scalar(
+        select(EventQuota.id).where(EventQuota.event_id == event.id).limit(1)
+    )
+    if has_quotas is not None:
+        raise DomainError(
+            "branch_required",
+            _l("Seats of this event are shared out among branches: state your branch in "
+               "your profile to enrol."),
+        )
 
 
 def _signal_status(enrollment: Enrollment) -> None:
@@ -345,6 +376,10 @@ def _pending_for_decision(enrollment: Enrollment, actor: User) -> tuple[Event, E
     enrollment = _reload(enrollment)
     if not can_decide(actor, event, enrollment.branch_id):
         raise DomainError("forbidden", _l("You cannot decide on this request."), status=403)
+    if enrollment.user_id == actor.id and not actor.has_role("admin"):
+        # A coordinator's own request goes to another coordinator or the training centre.
+        raise DomainError("own_request", _l("You cannot decide on your own request."),
+                          status=403)
     if enrollment.status is not S.pending:
         raise DomainError("not_pending", _l("This request has already been decided."))
     return event, enrollment
@@ -443,8 +478,10 @@ def pending_query(actor: User, event_id: int | None = None):
         q = q.where(Enrollment.event_id == event_id)
     ids = visible_branch_ids(actor)
     if ids is not None:
-        # Coordinators decide for their branches, and only where the event asks them to.
-        q = q.where(Event.approval_mode == ApprovalMode.branch, Enrollment.branch_id.in_(ids))
+        # Coordinators decide for their branches, and only where the event asks them to;
+        # never on their own request.
+        q = q.where(Event.approval_mode == ApprovalMode.branch, Enrollment.branch_id.in_(ids),
+                    Enrollment.user_id != actor.id)
     return q
 
 

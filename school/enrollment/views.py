@@ -223,8 +223,11 @@ def roster_export(event_id: int, fmt: str):
     _roster, header, rows = _roster_table(event, _me())
     name = f"roster-{event.id}.{fmt}"
     if fmt == "csv":
-        return exports.download(exports.csv_bytes(header, rows), name, "csv")
-    return exports.download(exports.xlsx_bytes(header, rows, title=_("Roster")), name, "xlsx")
+        data = exports.csv_bytes(header, rows)
+    else:
+        data = exports.xlsx_bytes(header, rows, title=_("Roster"))
+    exports.record_export("roster.exported", event, format=fmt, rows=len(rows))
+    return exports.download(data, name, fmt)
 
 
 # --- nominations ---------------------------------------------------------------------------
