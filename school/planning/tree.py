@@ -94,6 +94,19 @@ def load_tree(union_ids: set[int] | None = None, branch_ids: set[int] | None = N
 # --- who may do what with which unit -----------------------------------------------------
 
 
+def _visible(user) -> set[int]:
+    """visible_branch_ids once per request: lists ask it for every plan they show."""
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return visible_branch_ids(user) or set()
+    cache = g.setdefault("planning_visible", {})
+    key = (user.id, frozenset((gr.role, gr.union_id, gr.branch_id) for gr in user.grants))
+    if key not in cache:
+        cache[key] = visible_branch_ids(user) or set()
+    return cache[key]
+
+
 def unit_of(plan: Plan) -> Unit:
     if plan.level is PlanLevel.union:
         return (plan.level, plan.union_id)
@@ -118,8 +131,7 @@ def may_edit(user, plan: Plan) -> bool:
         return True
     if plan.level is PlanLevel.union:
         return plan.union_id in coordinator_scope(user)[0]
-    ids = visible_branch_ids(user) or set()
-    return branch_of_plan(plan) in ids
+    return branch_of_plan(plan) in _visible(user)
 
 
 def may_decide(user, plan: Plan) -> bool:
@@ -133,7 +145,7 @@ def may_decide(user, plan: Plan) -> bool:
         return False
     if plan.union_id in unions:
         return True
-    ids = visible_branch_ids(user) or set()
+    ids = _visible(user)
     if plan.level is PlanLevel.branch:
         return False
     if plan.level is PlanLevel.local:
@@ -148,13 +160,16 @@ def may_view(user, plan: Plan) -> bool:
 
 
 def editable_units(user) -> list[Unit]:
-    """Units whose plan the person draws up (admins: none listed, they see everything)."""
+    """Units whose plan the person draws up: their organisation, branches, unions."""
     units: list[Unit] = []
+    if user.has_role("admin"):  # the training centre draws up the unions' own plans
+        units += [(PlanLevel.union, u) for u in db.session.scalars(
+            select(SectoralUnion.id).order_by(SectoralUnion.id))]
     org_id = chaired_org_id(user)
     if org_id:
         units.append((PlanLevel.organisation, org_id))
     unions, branches = coordinator_scope(user)
-    units += [(PlanLevel.union, u) for u in sorted(unions)]
+    units += [(PlanLevel.union, u) for u in sorted(unions) if (PlanLevel.union, u) not in units]
     if branches:
         for b in db.session.scalars(select(Branch).where(Branch.id.in_(branches))):
             units.append((PlanLevel.local if b.parent_id else PlanLevel.branch, b.id))

@@ -127,3 +127,27 @@ def test_bad_amounts_are_refused(text):
 def test_format_tenge():
     assert services.format_tenge(125_000_050) == "1\u202f250\u202f000,50"
     assert services.format_tenge(100) == "1"
+
+
+def test_index_lists_what_each_person_draws_up_and_decides(tree, make_chair, make_user,
+                                                            make_plan, login, client,
+                                                            count_selects):
+    admin = make_user("admin")
+    login(admin)
+    page = client.get(f"/plans/?year={YEAR}")
+    assert page.status_code == 200 and tree["u"].short_name.encode() in page.data
+    response = client.post("/plans/open", data={"year": YEAR, "level": "union",
+                                                "unit_id": tree["u"].id})
+    assert response.status_code == 302
+    assert services.find_plan((PlanLevel.union, tree["u"].id), YEAR) is not None
+    client.post("/logout")
+    coordinator = make_user("coordinator", branch=tree["a"])
+    login(coordinator)
+    counts = []
+    for org in ("a1", "a2"):
+        make_plan(tree[org], level=PlanLevel.organisation, state=PlanState.submitted)
+        with count_selects() as seen:
+            page = client.get(f"/plans/?year={YEAR}")
+        counts.append(len(seen))
+        assert tree[org].name_ru.encode() in page.data
+    assert counts[0] == counts[1], counts
