@@ -31,6 +31,20 @@ from school.permissions import (
 )
 
 
+def _ref(path: str, method: str) -> str:
+    """An OpenAPI operationRef to one of our operations (for response links)."""
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+ENROLMENT_LINKS = {
+    "GetEnrolment": {"operationRef": _ref("/api/v1/enrolments/{enrolment_id}", "get"),
+                     "parameters": {"enrolment_id": "$response.body#/id"}},
+    "CancelEnrolment": {"operationRef": _ref("/api/v1/enrolments/{enrolment_id}/cancel",
+                                             "post"),
+                        "parameters": {"enrolment_id": "$response.body#/id"}},
+}
+
+
 def _not_found():
     return DomainError("not_found", _l("Not found."), status=404)
 
@@ -103,6 +117,7 @@ def enrolment_detail(enrolment_id: int):
         "201 with the enrolment (status confirmed, waitlisted or pending).",
         tags=["enrolments"], security=TOKEN)
 @bp.arguments(s.EnrolmentCreate)
+@bp.doc(responses={201: {"links": ENROLMENT_LINKS}})
 @bp.response(201, s.Enrolment)
 @bp.alt_response(404, description="Unknown event or person")
 def enrol(data):

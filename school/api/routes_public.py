@@ -7,15 +7,21 @@ from flask_babel import lazy_gettext as _l
 from school.api import schemas as s
 from school.api import serializers as out
 from school.api.routes_catalog import OPTIONAL_TOKEN, TOKEN
-from school.api.tokens import is_staff, require
+from school.api.tokens import is_staff, rate_key, require
 from school.api.views import bp
 from school.catalog.models import EventFormat, EventKind
 from school.certificates import services as certificates
 from school.errors import DomainError
-from school.extensions import db
+from school.extensions import db, limiter
 from school.orgs.models import Region
 from school.permissions import PUBLIC, allow
 from school.reports import services as reports
+
+
+def _verify_limit() -> str:
+    """The public /verify page's limit: guessing numbers and surnames stays as slow here."""
+    return str(certificates.documents.setting("CERTIFICATE_VERIFY_RATE_LIMIT",
+                                              "30 per minute"))
 
 
 def _unknown_certificate():
@@ -25,6 +31,7 @@ def _unknown_certificate():
 
 @bp.route("/verify/<string:code>")
 @allow(PUBLIC)
+@limiter.limit(_verify_limit, key_func=rate_key, override_defaults=False)
 @bp.doc(summary="Verify a certificate by its code (the QR code's)", tags=["verification"],
         security=OPTIONAL_TOKEN)
 @bp.response(200, s.Verification)
@@ -38,6 +45,7 @@ def verify(code: str):
 
 @bp.route("/verify")
 @allow(PUBLIC)
+@limiter.limit(_verify_limit, key_func=rate_key, override_defaults=False)
 @bp.doc(summary="Verify a certificate by registry number and the holder's surname",
         tags=["verification"], security=OPTIONAL_TOKEN)
 @bp.arguments(s.VerifyQuery, location="query", as_kwargs=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from school.api import delivery, webhooks
 from school.api.models import WebhookDelivery
 from school.api.routes_catalog import TOKEN
+from school.api.routes_people import _ref
 from school.api.schemas import Id, Schema
 from school.api.tokens import require
 from school.api.views import bp
@@ -99,6 +100,15 @@ def subscriptions():
         "catalogue:read). Loopback and private addresses are refused.",
         tags=["webhooks"], security=TOKEN)
 @bp.arguments(SubscriptionIn)
+@bp.doc(responses={201: {"links": {
+    name: {"operationRef": _ref(path, method),
+           "parameters": {"subscription_id": "$response.body#/id"}}
+    for name, path, method in (
+        ("GetSubscription", "/api/v1/webhooks/{subscription_id}", "get"),
+        ("GetDeliveries", "/api/v1/webhooks/{subscription_id}/deliveries", "get"),
+        ("UpdateSubscription", "/api/v1/webhooks/{subscription_id}", "patch"),
+        ("DeleteSubscription", "/api/v1/webhooks/{subscription_id}", "delete"),
+    )}}})
 @bp.response(201, NewSubscription)
 def subscribe(data):
     require("webhooks:manage")

@@ -238,3 +238,12 @@ def test_enrolment_rows_snapshot_is_the_services(client, make_event, make_user, 
     row = db.session.get(Enrollment, made["id"])
     assert row.status is EnrollmentStatus.confirmed and row.branch_id == branch.id
     assert row.nominated_by_id is not None
+
+
+def test_verification_keeps_the_public_pages_rate_limit(make_app):
+    limited = make_app(RATELIMIT_ENABLED=True, CERTIFICATE_VERIFY_RATE_LIMIT="2 per minute",
+                       API_RATE_LIMIT="100 per minute")
+    client = limited.test_client()
+    codes = [client.get(f"/api/v1/verify/CODE{i}").status_code for i in range(3)]
+    assert codes == [404, 404, 429]
+    assert client.get("/api/v1/events").status_code == 200  # the rest keeps its own limit

@@ -70,3 +70,33 @@ schema = schemathesis.openapi.from_dict(_document())
 def test_no_server_error_and_responses_conform(case, world, isolated):
     response = case.call(headers=world, app=isolated)
     case.validate_response(response, checks=CHECKS)
+
+
+def test_stateful_links(app, world, isolated, make_event):
+    """Stateful: enrol, then read or cancel what was made; subscribe, then read, page the
+    log, change or delete it (the OpenAPI links) — still no 5xx, still conforming."""
+    from hypothesis.stateful import run_state_machine_as_test
+
+    event_id = make_event(capacity=3).id
+    db.session.commit()
+    seen: list[tuple[str, str, int]] = []
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            if case.operation.path == "/api/v1/enrolments" and case.method == "POST" \
+                    and isinstance(case.body, dict):
+                case.body["event_id"] = event_id  # a real event, so that links have targets
+                case.body.pop("person_id", None)
+            return {"headers": world, "app": isolated}
+
+        def validate_response(self, response, case, **kwargs):
+            seen.append((case.method, case.operation.path, response.status_code))
+            case.validate_response(response, checks=CHECKS)
+
+    run_state_machine_as_test(Workflow, settings=settings(
+        max_examples=int(os.environ.get("API_STATEFUL_EXAMPLES", "30")), deadline=None,
+        derandomize=bool(os.environ.get("CI")), database=None, stateful_step_count=10,
+        suppress_health_check=list(HealthCheck)))
+    # The links were followed: something made was then read or changed through them.
+    followed = {(m, p) for m, p, code in seen if code < 400 and "{" in p}
+    assert followed, sorted(set(seen))[:20]
