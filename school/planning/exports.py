@@ -123,3 +123,20 @@ def plan_vs_actual_xlsx(cons: Consolidation, actual: dict, units: list) -> bytes
         totals = [_("Total"), ""] + [sum(r[i] for r in rows) for i in range(2, 6)]
         sheets.append((level.label, header, rows, totals))
     return _workbook(sheets)
+
+
+PVA_HEADER = ("level", "unit_id", "parent_id", "planned_people", "actual_people",
+              "planned_tiyn", "actual_tiyn")
+
+
+def plan_vs_actual_csv(cons: Consolidation, actual: dict, units: list) -> bytes:
+    """One row per union, branch and local union: consolidated plan against actual."""
+    def rows():
+        for unit in units:
+            parent = cons.tree.parent_of(unit)
+            planned = cons.totals(cons.consolidated.get(unit, {}))
+            done = actual.get(unit, [0, 0])
+            yield [unit[0].value, unit[1], parent[1] if parent else "", planned[0], done[0],
+                   planned[1], done[1]]
+
+    return csv_bytes(PVA_HEADER, rows())

@@ -131,6 +131,9 @@ def actuals_page():
     if request.args.get("format") == "xlsx":
         return download(exports.plan_vs_actual_xlsx(cons, actual, units),
                         f"plan-vs-actual-{year}.xlsx", "xlsx")
+    if request.args.get("format") == "csv":
+        return download(exports.plan_vs_actual_csv(cons, actual, units),
+                        f"plan-vs-actual-{year}.csv", "csv")
     query_branches = branch_ids
     events = actuals.events_with_costs(year, query_branches)
     per_person = actuals.cost_per_person(year, query_branches)

@@ -55,6 +55,7 @@ CASES = [
     ("GET", "/plans/progress/{a}?year=2027", None, (403, 403, 403, 200, 404, 200)),
     ("GET", "/plans/actuals?year=2027", None, (403, 403, 403, 200, 200, 200)),
     ("GET", "/plans/actuals?year=2027&format=xlsx", None, (403, 403, 403, 200, 200, 200)),
+    ("GET", "/plans/actuals?year=2027&format=csv", None, (403, 403, 403, 200, 200, 200)),
     ("GET", "/plans/events/{event}/costs", None, (403, 403, 403, 200, 404, 200)),
     ("POST", "/plans/events/{event}/costs", {"venue": "100000"},
      (403, 403, 403, 302, 404, 302)),

@@ -168,3 +168,20 @@ def test_yearly_report_of_a_branch_counts_its_local_unions(tree, make_user, make
     client.post("/logout")
     login(make_user("coordinator", branch=tree["l"]))
     assert participations("") == 2
+
+
+def test_plan_vs_actual_csv(tree, make_user, make_plan, login, client):
+    import csv
+    import io
+
+    make_plan(tree["a"], level=PlanLevel.branch, people={"chair": 4}, budget={"venue": 500})
+    login(make_user("admin"))
+    response = client.get("/plans/actuals?year=2027&format=csv")
+    assert response.status_code == 200 and response.data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert list(rows[0]) == ["level", "unit_id", "parent_id", "planned_people",
+                             "actual_people", "planned_tiyn", "actual_tiyn"]
+    branch = next(r for r in rows if r["level"] == "branch" and r["unit_id"] == str(tree["a"].id))
+    assert (branch["planned_people"], branch["planned_tiyn"]) == ("4", "500")
+    union = next(r for r in rows if r["level"] == "union" and r["unit_id"] == str(tree["u"].id))
+    assert union["planned_tiyn"] == "500"
