@@ -175,9 +175,17 @@ def dispatch_queued() -> int:
     sent = 0
     for request_id in sorted(ids):
         request = db.session.get(ReleaseRequest, request_id)
-        if request is not None and request.state is S.to_send and request.hold_reason is None:
+        if (request is None or request.state is not S.to_send or request.hold_reason
+                is not None or request.withdrawn_at is not None):
+            continue
+        # Looked at again: another request of the person may have used the days meanwhile.
+        request.hold_reason = _hold_reason(request)
+        if request.hold_reason is HoldReason.over_cap:
+            _tell_staff(request, "release_held", days_left=days_left(request))
+        if request.hold_reason is None:
             send(request)
             sent += 1
+    db.session.flush()
     return sent
 
 

@@ -165,3 +165,16 @@ def test_the_answer_link_is_rate_limited(make_app, setup, make_event, confirmed)
         assert codes == [404, 404, 404, 429]
         # The real link from the same address is limited too: guessing costs the same.
         assert client.get(_link(request)).status_code == 429
+
+
+def test_queued_requests_are_checked_again_when_sent(setup, make_event, confirmed):
+    first = make_event(sessions=3, starts_on=MARCH)
+    second = make_event(sessions=3, starts_on=MARCH + timedelta(days=7))
+    _e1, r1 = confirmed(first, setup["trainee"], dispatch=False)
+    _e2, r2 = confirmed(second, setup["trainee"], dispatch=False)
+    assert r1.hold_reason is None and r2.hold_reason is None  # both queued, nothing sent yet
+    db.session.info[requests.DISPATCH_KEY] = {r1.id, r2.id}
+    assert requests.dispatch_queued() == 1
+    db.session.commit()
+    assert (r1.state, r2.state) == (ReleaseState.sent, ReleaseState.to_send)
+    assert r2.hold_reason.value == "over_cap"
