@@ -9,8 +9,6 @@ is created with its first member.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -30,7 +28,8 @@ from school.commissions.models import (
     MemberRole,
     Side,
 )
-from school.core.imports import csv_reader
+from school.core.sheets import Limits, UploadRefused
+from school.core.sheets import read_table as read_sheet
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import PrimaryOrganization
@@ -95,33 +94,11 @@ def _clean(value) -> str:
 
 
 def _raw_rows(data: bytes) -> tuple[list[tuple[int, list]], list[str]]:
-    unreadable = str(_l("The file is neither a CSV text nor an Excel workbook."))
-    if data[:4] == b"PK\x03\x04":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # a damaged or foreign zip: openpyxl raises many kinds
-            return [], [unreadable]
-        try:
-            rows = [(n, list(v)) for n, v in enumerate(
-                workbook.worksheets[0].iter_rows(values_only=True), start=1)
-                if n <= MAX_ROWS + 2]
-        finally:
-            workbook.close()
-        return rows, []
-    reader = csv_reader(data)
-    if reader is None:
-        return [], [unreadable]
-    rows = []
+    # The shared bounded reader (issue 11): an upload bomb is refused before it grows.
     try:
-        for values in reader:
-            rows.append((reader.line_num, values))
-            if len(rows) > MAX_ROWS + 1:
-                break
-    except csv.Error:
-        return [], [str(_l("The CSV file is broken near line %(n)d.", n=reader.line_num))]
-    return rows, []
+        return read_sheet(data, Limits(rows=MAX_ROWS, columns=30, cell=500)), []
+    except UploadRefused as e:
+        return [], [str(e.message)]
 
 
 def _key(text: str) -> str | None:

@@ -17,6 +17,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from xml.parsers import expat
 
 from flask_babel import lazy_gettext as _l
@@ -71,7 +72,8 @@ def cell_too_long(limits: Limits) -> UploadRefused:
 def read_table(data: bytes, limits: Limits) -> list[tuple[int, list]]:
     """(line number, values) for every row that holds something, header included.
 
-    CSV values are text; XLSX values are text, int, float or bool, None for an empty cell.
+    CSV values are text; XLSX values are text, int, float, bool or datetime (a number in a
+    date format), None for an empty cell.
     Raises UploadRefused when the file is unreadable or passes a limit.
     """
     if data[:4] == b"PK\x03\x04":
@@ -196,6 +198,49 @@ class _Workbook:
             return "xl/worksheets/sheet1.xml"
         raise not_a_table()
 
+    def _date_styles(self) -> tuple[set[int], bool]:
+        """(indices of cell styles that show a date, whether the 1904 date system is used)."""
+        custom: dict[int, str] = {}
+        formats: list[int] = []
+        flags = {"in_xfs": False, "1904": False}
+
+        def styles_start(name, attrs):
+            local = name.rsplit(" ", 1)[-1]
+            if local == "numFmt":
+                key = attrs.get("numFmtId", "")
+                if key.isdigit():
+                    custom[int(key)] = attrs.get("formatCode", "")
+            elif local == "cellXfs":
+                flags["in_xfs"] = True
+            elif local == "xf" and flags["in_xfs"]:
+                if len(formats) > 10_000:
+                    raise not_a_table()
+                try:
+                    formats.append(int(attrs.get("numFmtId", "0")))
+                except ValueError:
+                    formats.append(0)
+
+        def styles_end(name):
+            if name.rsplit(" ", 1)[-1] == "cellXfs":
+                flags["in_xfs"] = False
+
+        def book_start(name, attrs):
+            if name.endswith(" workbookPr"):
+                flags["1904"] = attrs.get("date1904", "") in ("1", "true")
+
+        for member, start, end in (("xl/styles.xml", styles_start, styles_end),
+                                   ("xl/workbook.xml", book_start, None)):
+            if member in self.names:
+                parser = expat.ParserCreate(namespace_separator=" ")
+                parser.StartElementHandler = start
+                if end is not None:
+                    parser.EndElementHandler = end
+                self._stream(member, parser)
+        dates = {n for n, fmt in enumerate(formats)
+                 if 14 <= fmt <= 22 or 45 <= fmt <= 47
+                 or (fmt in custom and _DATE_CODE.search(_QUOTED.sub("", custom[fmt])))}
+        return dates, flags["1904"]
+
     def _shared_strings(self) -> list[str]:
         limits = self.limits
         strings: list[str] = []
@@ -244,6 +289,7 @@ class _Workbook:
     def rows(self) -> list[tuple[int, list]]:
         sheet = self._first_sheet()  # before the strings: a file without one costs nothing
         reader = _SheetReader(self, self._shared_strings())
+        reader.date_styles, reader.date1904 = self._date_styles()
         parser = expat.ParserCreate(namespace_separator=" ")
         parser.StartElementHandler = reader.start
         parser.EndElementHandler = reader.end
@@ -266,6 +312,8 @@ class _SheetReader:
         self.text_parts: list[str] = []
         self.text_size = 0
         self.capture = False
+        self.date_styles: set[int] = set()
+        self.date1904 = False
 
     def start(self, name, attrs):
         local = name.rsplit(" ", 1)[-1]
@@ -278,7 +326,9 @@ class _SheetReader:
         elif local == "c":
             match = _REF.fullmatch(attrs.get("r", ""))
             column = _column(match.group(1)) if match else len(self.values) + 1
-            self.cell = {"column": column, "type": attrs.get("t", "n")}
+            style = attrs.get("s", "0")
+            self.cell = {"column": column, "type": attrs.get("t", "n"),
+                         "style": int(style) if style.isdigit() else 0}
             self.text_parts, self.text_size = [], 0
         elif local in ("v", "t") and self.cell is not None:
             self.capture = True
@@ -340,11 +390,26 @@ class _SheetReader:
             value = None
         else:
             value = _number(raw)
+            if cell["style"] in self.date_styles and isinstance(value, int | float):
+                value = _date(value, self.date1904)
         while len(self.values) < column - 1:
             self.values.append(None)
         if len(self.values) >= column:  # a repeated reference: keep the first
             return
         self.values.append(value)
+
+
+_DATE_CODE = re.compile(r"[dmyhs]", re.I)
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')  # literal text and [colours] in a format
+
+
+def _date(serial: float, date1904: bool):
+    """Excel's day number as a datetime (the 1900 system counts a 29 February 1900 that
+    never was); an absurd one stays a number."""
+    if not 0 <= serial < 2_958_466:
+        return serial
+    base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    return base + timedelta(days=serial)
 
 
 def _number(raw: str):

@@ -117,6 +117,32 @@ def test_organisation_import_refuses_them_too(app, bomb_files, name):
     assert seconds < 1.0 and peak_mb < 100
 
 
+@pytest.mark.parametrize("name", ["shared_strings", "huge_cell", "dimension"])
+def test_commission_upload_refuses_them_too(app, bomb_files, name):
+    from school.commissions import importer as commissions
+
+    with app.test_request_context():
+        result, seconds, peak_mb = measured(lambda: commissions.read_table(bomb_files[name]))
+    assert result[0] == [] and result[1]
+    assert seconds < 1.0 and peak_mb < 100
+
+
+def test_dates_in_a_workbook_are_dates():
+    from datetime import date, datetime
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Начало", "Часы"])
+    ws.append([date(2025, 3, 1), 5])
+    ws.append([datetime(2024, 1, 2, 10, 30), 1.5])
+    out = io.BytesIO()
+    wb.save(out)
+    assert read_table(out.getvalue(), Limits(rows=5, columns=5))[1:] == [
+        (2, [datetime(2025, 3, 1), 5]), (3, [datetime(2024, 1, 2, 10, 30), 1.5])]
+
+
 # Without the zip directory's checks (limits lifted), the streaming counters still stop.
 OPEN_ZIP = Limits(rows=2000, columns=20, cell=500, unpacked=10**12, ratio=10**9,
                   members=10**6)
