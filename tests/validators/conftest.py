@@ -1,0 +1,225 @@
+"""The demo site walked as each of its people: every page a role can open, in ru and kk.
+
+One SQLite database is filled by `seed-demo` once per run; a crawler signs in as each demo
+account, follows the links it is shown and then fills every GET rule of the URL map with the
+ids it has seen, so a new page is checked without anyone adding it to a list. HTML does not
+depend on the database engine: on a PostgreSQL run (TEST_DATABASE_URL) these tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server
+
+from school import create_app
+from school.extensions import db
+from tests.browser.conftest import CHROMIUM, browser  # noqa: F401  (the fixture)
+
+HERE = Path(__file__).resolve().parent
+TOOLS = HERE / "node_modules"
+VNU = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE = TOOLS / "axe-core" / "axe.min.js"
+LANGS = ("ru", "kk")
+# GET endpoints that act rather than show (they redirect), or are not pages.
+NOT_PAGES = {"accounts.logout", "core.set_language", "static", "bootstrap.static"}
+MAX_PAGES_PER_WALK = 250
+VISITS_PER_ENDPOINT = 3
+_LINK = re.compile(r'href="(/[^"#]*)')
+
+
+def pytest_collection_modifyitems(config, items):
+    reasons = []
+    if os.environ.get("TEST_DATABASE_URL"):
+        reasons.append("pages are validated on the SQLite run")
+    if not VNU.exists() or not AXE.exists():
+        reasons.append("validators not installed (scripts/setup test installs them)")
+    if not shutil.which("java"):
+        reasons.append("no Java for the Nu Html Checker")
+    for item in items:
+        if "validators" in str(item.fspath) and reasons:
+            item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))
+
+
+@dataclass
+class Page:
+    role: str
+    lang: str
+    endpoint: str
+    url: str
+    html: str
+
+
+@dataclass
+class Walk:
+    """What the crawler saw: pages by (role, lang, endpoint), and the endpoints that answered
+    something else (downloads, redirects) or nothing that a role may open."""
+
+    pages: dict[tuple[str, str, str], Page] = field(default_factory=dict)
+    other: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    logins: dict[str, str] = field(default_factory=dict)
+
+    def by_endpoint(self) -> dict[str, Page]:
+        """One page per endpoint (the first role that reached it), for the browser checks."""
+        first: dict[str, Page] = {}
+        for page in self.pages.values():
+            first.setdefault(page.endpoint, page)
+        return first
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "SECRET_KEY": "validators",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_BACKEND": "locmem",
+        "PAGE_CACHE_SECONDS": 0,
+        "CERTIFICATE_DEMO_LIMIT": 40,
+        "BASE_URL": "http://127.0.0.1",
+    })
+    from school.demo import DEMO_PASSWORD, seed
+
+    with app.app_context():
+        db.create_all()
+        lines = list(seed())
+        # Links reach upcoming events first; an ended one with certificates shows the rest.
+        from school.certificates.models import Certificate
+        from school.enrollment.models import Enrollment
+
+        ended = db.session.scalars(
+            db.select(Enrollment.event_id).join(Certificate, Certificate.enrollment_id
+                                                == Enrollment.id).limit(1)).all()
+        db.session.remove()
+    logins = {}
+    for line in lines:
+        match = re.match(r"^\s+(\S+)\s+(\S+@\S+)$", line)
+        if match:
+            logins.setdefault(match.group(1), match.group(2))
+    app.config["DEMO_LOGINS"] = logins
+    # Addresses the demo prints (the certificate to verify, …) are places to start from.
+    app.config["DEMO_PATHS"] = re.findall(r"http://127\.0\.0\.1(/\S+)", "\n".join(lines))
+    app.config["DEMO_SAMPLES"] = {
+        "number": re.findall(r"\(([A-Z]+-\d{4}-\d{6})\b", "\n".join(lines)),
+        "event_id": ended}
+    app.config["DEMO_PASSWORD"] = DEMO_PASSWORD
+    return app
+
+
+def _sign_in(client, app, email: str | None, lang: str) -> None:
+    if email:
+        response = client.post("/login", data={
+            "email": email, "password": app.config["DEMO_PASSWORD"]})
+        assert response.status_code == 302, f"{email} cannot sign in"
+    client.post("/lang", data={"lang": lang, "next": "/"})
+
+
+def _walk_one(app, role: str, email: str | None, lang: str, walk: Walk,
+              samples: dict[str, list]) -> None:
+    client = app.test_client()
+    _sign_in(client, app, email, lang)
+    adapter = app.url_map.bind("localhost")
+    starts = ["/", *app.config.get("DEMO_PATHS", [])]
+    queue = deque(starts)
+    queued = set(starts)
+    done: set[str] = set()
+    visits: dict[str, int] = {}
+
+    def visit(url: str) -> None:
+        path = urlsplit(url).path
+        try:
+            endpoint, args = adapter.match(path, method="GET")
+        except HTTPException:
+            return
+        # A few addresses of each kind are followed for their links (an event with
+        # certificates links to more than one without); the first page of each is judged.
+        if endpoint in NOT_PAGES or visits.get(endpoint, 0) >= VISITS_PER_ENDPOINT:
+            return
+        visits[endpoint] = visits.get(endpoint, 0) + 1
+        for name, value in args.items():
+            if value not in samples.setdefault(name, []):
+                samples[name].append(value)
+        try:
+            response = client.get(url)
+        except Exception as error:
+            walk.errors.append(f"{role} {lang} {url}: {error!r}")
+            visits[endpoint] = VISITS_PER_ENDPOINT
+            return
+        if response.status_code >= 500:
+            walk.errors.append(f"{role} {lang} {url}: {response.status_code}")
+        if response.status_code != 200:
+            return
+        if response.mimetype != "text/html":
+            walk.other.setdefault(endpoint, response.mimetype)
+            visits[endpoint] = VISITS_PER_ENDPOINT
+            return
+        done.add(endpoint)
+        html = response.get_data(as_text=True)
+        walk.pages.setdefault((role, lang, endpoint), Page(role, lang, endpoint, url, html))
+        for href in _LINK.findall(html):
+            href = href.replace("&amp;", "&")
+            if not href.startswith("//") and href not in queued:
+                queued.add(href)
+                queue.append(href)
+
+    while queue and len(done) < MAX_PAGES_PER_WALK:
+        visit(queue.popleft())
+    # Then every GET rule not reached by a link, with the ids seen so far.
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.endpoint in done \
+                or rule.endpoint in walk.other:
+            continue
+        for values in _candidates(rule, samples):
+            try:
+                url = adapter.build(rule.endpoint, values)
+            except Exception:  # noqa: S112 — a sample of the wrong type: next one
+                continue
+            visits.pop(rule.endpoint, None)
+            visit(url)
+            if rule.endpoint in done or rule.endpoint in walk.other:
+                break
+
+
+def _candidates(rule, samples: dict[str, list], limit: int = 8):
+    names = sorted(rule.arguments)
+    if not names:
+        yield {}
+        return
+    pools = [samples.get(name, [])[:limit] for name in names]
+    if not all(pools):
+        return
+    for i in range(limit):
+        yield {name: pool[min(i, len(pool) - 1)] for name, pool in zip(names, pools, strict=True)}
+
+
+@pytest.fixture(scope="session")
+def walk(demo_app) -> Walk:
+    result = Walk(logins=dict(demo_app.config["DEMO_LOGINS"]))
+    samples: dict[str, list] = {k: list(v) for k, v in demo_app.config["DEMO_SAMPLES"].items()}
+    people = [("anonymous", None), *demo_app.config["DEMO_LOGINS"].items()]
+    for lang in LANGS:
+        for role, email in people:
+            _walk_one(demo_app, role, email, lang, result, samples)
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_app):
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
