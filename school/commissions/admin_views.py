@@ -14,7 +14,7 @@ from school.commissions import importer, reminders, services
 from school.commissions.blueprint import bp
 from school.commissions.forms import EndTermForm, RequirementForm, UploadForm
 from school.commissions.models import BodyKind, MemberRole, Requirement
-from school.core.uploads import keep_upload, take_upload
+from school.core.uploads import drop_upload, keep_upload, read_upload
 from school.core.utils import flash_domain_error, get_or_404
 from school.errors import DomainError
 from school.extensions import db, write_transaction
@@ -46,16 +46,27 @@ def upload():
 @bp.post("/upload/confirm")
 @allow(STAFF)
 def upload_confirm():
-    data = take_upload("commissions", session.pop("commission_upload", None))
+    # The kept file is dropped only after the import committed: a failure leaves the
+    # preview to confirm again (as the nominations upload does).
+    digest = session.get("commission_upload")
+    data = read_upload("commissions", digest)
     if data is None:
+        session.pop("commission_upload", None)
         flash(_("Upload the file again: the preview has expired."), "warning")
         return redirect(url_for("commissions.upload"))
-    report = importer.apply(data, _me())
+    try:
+        report = importer.apply(data, _me())
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(url_for("commissions.upload"))
     if not report.ok:  # the database changed since the preview
         db.session.rollback()
         return render_template("commissions/upload.html", form=UploadForm(), report=report,
                                columns=importer.COLUMNS)
     db.session.commit()
+    drop_upload("commissions", digest)
+    session.pop("commission_upload", None)
     flash(_("Members added: %(n)d.", n=report.written), "success")
     return redirect(url_for("commissions.index"))
 

@@ -103,3 +103,15 @@ def test_upload_pages_preview_then_confirm(client, login, org_tree, make_user):
     assert _count(Member) == 0
     assert client.post("/commissions/upload/confirm").status_code == 302
     assert _count(Member) == 1
+
+
+def test_a_confirmed_upload_cannot_be_applied_twice(client, login, org_tree, make_user):
+    coordinator = make_user("coordinator", branch=org_tree["a"])
+    make_user(branch=org_tree["a"], email="x@example.kz")
+    login(coordinator)
+    good = (HEADER + "ППО А,audit_commission,member,,x@example.kz,2025-03-01,,\n").encode()
+    client.post("/commissions/upload", data={"file": (io.BytesIO(good), "m.csv")},
+                content_type="multipart/form-data")
+    assert client.post("/commissions/upload/confirm").status_code == 302
+    assert client.post("/commissions/upload/confirm").status_code == 302
+    assert _count(Member) == 1
