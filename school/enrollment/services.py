@@ -519,8 +519,8 @@ def cancel(enrollment: Enrollment, actor: User, reason: str | None = None, *,
     db.session.flush()
     record(actor, "enrollment.cancel", enrollment, by_staff=by_staff)
     signals.enrollment_cancelled.send(enrollment=enrollment)
-    if by_staff:
-        _tell(enrollment, "cancelled", reason=reason)
+    # Both sides are told: the person by staff with the reason, or themselves as a receipt.
+    _tell(enrollment, "cancelled" if by_staff else "cancelled_own", reason=reason)
     return fill_free_seats(event, now=now) if held_seat else []
 
 

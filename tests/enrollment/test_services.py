@@ -51,8 +51,10 @@ def test_three_seats_five_trainees_then_a_cancellation_promotes_the_head(
         assert [p.user_id for p in promoted] == [trainees[3].id]
     assert statuses(event) == ["confirmed", "cancelled", "confirmed", "confirmed", "waitlisted"]
     assert services.waitlist_position(db.session.get(Enrollment, results[4][0])) == 1
-    assert [m.to for m in outbox] == [[trainees[3].email]]
-    assert "seat" in outbox[0].body.lower() or "мест" in outbox[0].body.lower()
+    # The person who cancelled gets a receipt (issue 16); the head of the queue, the seat.
+    others = [m for m in outbox if m.to != [trainees[1].email]]
+    assert [m.to for m in others] == [[trainees[3].email]]
+    assert "seat" in others[0].body.lower() or "мест" in others[0].body.lower()
 
 
 def test_enrolment_keeps_a_snapshot_of_the_person(make_event, people, tree, tx):
@@ -233,7 +235,7 @@ def test_branch_coordinator_approves_into_a_seat_or_the_queue(make_event, people
         approved = services.approve(db.session.get(Enrollment, ey.id), people["coord_u"])
         assert approved.status is S.waitlisted
         assert services.waitlist_position(approved) == 1
-    assert len(outbox) == 2 and all("approved" in m.subject.lower() or "одобр" in
+    assert len(outbox) == 2 and all("approved" in m.subject.lower() or "утвержд" in
                                     m.subject.lower() for m in outbox)
     row = db.session.get(Enrollment, ex.id)
     assert row.decided_by_id == people["coord_a"].id and row.decided_at is not None
@@ -408,3 +410,18 @@ def test_reminders_go_once_to_confirmed_people_of_tomorrows_events(
     result = runner.invoke(args=["send-reminders"])
     assert "reminders sent: 0" in result.output
     assert len(outbox) == 1
+
+
+def test_cancelling_ones_own_enrolment_sends_a_receipt(make_event, people, tx, outbox):
+    event = make_event(capacity=1)
+    a, b = people["trainees"](2)
+    with tx():
+        mine = services.enroll(event, a)
+        services.enroll(event, b)
+    outbox.clear()
+    with tx():
+        promoted = services.cancel(mine, a)
+    assert [p.user_id for p in promoted] == [b.id]
+    receipts = [m for m in outbox if m.to == [a.email]]
+    assert len(receipts) == 1 and f"/events/{event.id}" in receipts[0].body
+    assert any(m.to == [b.email] for m in outbox)  # the promoted person is told too
