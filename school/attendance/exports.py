@@ -12,18 +12,12 @@ from openpyxl.utils import get_column_letter
 
 from school.attendance.models import AttendanceStatus
 from school.attendance.services import Sheet
-from school.core.exports import xlsx_row
+from school.core.exports import Percent, xlsx_row
 from school.pdf import render_pdf
-from school.timeutil import to_local
 
 
 def sheet_filename(sheet: Sheet, ext: str) -> str:
     return f"attendance-{sheet.event.id}.{ext}"
-
-
-def _session_label(session) -> str:
-    local = to_local(session.starts_at)
-    return f"{local:%d.%m.%Y %H:%M}"
 
 
 def sheet_xlsx(sheet: Sheet) -> bytes:
@@ -39,7 +33,7 @@ def sheet_xlsx(sheet: Sheet) -> bytes:
                                        n=event.program.completion_threshold)]))
     ws.append([])
     header = [_("No."), _("Full name"), _("Primary union organisation")]
-    header += [_session_label(s) for s in sheet.sessions]
+    header += [s.starts_at for s in sheet.sessions]  # date-time cells, Almaty time
     header += [_("Attended"), _("Share of sessions (percent)"), _("Academic hours"), _("Status")]
     ws.append(xlsx_row(ws, header))
     header_row = ws.max_row
@@ -62,7 +56,7 @@ def sheet_xlsx(sheet: Sheet) -> bytes:
         outcome = row.outcome
         values += [
             outcome.attended,
-            outcome.percent,
+            Percent(outcome.percent),
             float(outcome.hours),
             row.enrollment.status.label,
         ]

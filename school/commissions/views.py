@@ -243,8 +243,7 @@ def due():
 def _export(lines, fmt: str):
     rows = ([ln.person_id, ln.organisation_id, ln.branch_id, ln.body_kind.value,
              ln.role.value, ln.programmes, ln.status.value,
-             ln.valid_until.isoformat() if ln.valid_until else "",
-             ln.due_by.isoformat() if ln.due_by else ""] for ln in lines)
+             ln.valid_until, ln.due_by] for ln in lines)  # dates: ISO in CSV, date cells
     with write_transaction():
         from school.audit.services import record
 

@@ -9,7 +9,12 @@ apostrophe in front of the trigger.
 XLSX: cells are typed, and a text cell is inert whatever it starts with, so text is written
 as it is (an apostrophe would show to the reader): `xlsx_cell` only drops the control
 characters the format refuses and keeps text that starts with = a text cell (openpyxl
-would otherwise store it as a formula).
+would otherwise store it as a formula). Numbers (int, float, Decimal) are number cells;
+a `date` is a date cell shown dd.mm.yyyy, an aware `datetime` a date-time cell in Almaty
+time shown dd.mm.yyyy hh:mm, a `Percent` a number formatted as a percentage. IINs and
+phone numbers are passed as str, so they stay text (a leading 0 kept). In CSV the same
+values come out as ISO dates (Almaty time) and plain numbers, which a spreadsheet reads
+as dates and numbers too.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Response
 
@@ -30,6 +38,40 @@ _LEADING_TRIGGER = re.compile(r"^[ \"]*[=+\-@\t\r\n]")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # refused inside XLSX
 _WIDTH_SAMPLE = 200  # rows looked at to size the columns
+DATE_FORMAT = "dd.mm.yyyy"
+DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
+
+
+@dataclass(frozen=True, slots=True)
+class Percent:
+    """A share in percent points (87.5 means 87.5 %): the CSV keeps the number as it is,
+    an XLSX cell holds the fraction (0.875) formatted as a percentage."""
+
+    points: int | float | Decimal
+    digits: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.points}%"
+
+
+def percent(points, digits: int = 0) -> Percent | None:
+    """`points` as a Percent, None (an empty cell) when there is no figure."""
+    return None if points is None else Percent(points, digits)
+
+
+def plain(value):
+    """A value as the CSV writes it: dates ISO (instants in Almaty time), percentages as
+    their points; anything else unchanged."""
+    from school.timeutil import to_local
+
+    if isinstance(value, Percent):
+        return value.points
+    if isinstance(value, datetime):
+        local = to_local(value) if value.tzinfo is not None else value
+        return local.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def neutralise(value):
@@ -45,7 +87,8 @@ def neutralise(value):
 
 
 def xlsx_cell(sheet, value):
-    """A typed XLSX cell for `sheet` (either openpyxl mode): text stays text as written."""
+    """A typed XLSX cell for `sheet` (either openpyxl mode): text stays text as written,
+    numbers are numbers, dates and percentages carry their display format."""
     from openpyxl.cell import WriteOnlyCell
 
     if isinstance(value, str):
@@ -54,11 +97,36 @@ def xlsx_cell(sheet, value):
             cell = WriteOnlyCell(sheet, value=None)
             cell._value, cell.data_type = value, "s"  # a string, never a formula
             return cell
+        return WriteOnlyCell(sheet, value=value or None)  # "" leaves the cell empty
+    if isinstance(value, Percent):
+        cell = WriteOnlyCell(sheet, value=float(value.points) / 100)
+        cell.number_format = "0." + "0" * value.digits + "%" if value.digits else "0%"
+        return cell
+    if isinstance(value, datetime):
+        from school.timeutil import to_local
+
+        # Excel has no time zones: the wall-clock time in Almaty, as the pages show it.
+        local = to_local(value).replace(tzinfo=None) if value.tzinfo else value
+        cell = WriteOnlyCell(sheet, value=local)
+        cell.number_format = DATETIME_FORMAT
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
     return WriteOnlyCell(sheet, value=value)
 
 
 def xlsx_row(sheet, values: Iterable) -> list:
     return [xlsx_cell(sheet, v) for v in values]
+
+
+def _width(value) -> int:
+    if isinstance(value, datetime):
+        return len("00.00.0000 00:00")
+    if isinstance(value, date):
+        return len("00.00.0000")
+    return len(str(value if value is not None else ""))
 
 
 def sheet_title(text: str) -> str:
@@ -73,7 +141,7 @@ def csv_bytes(header: Sequence, rows: Iterable[Sequence]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
+        writer.writerow(["" if v is None else neutralise(plain(v)) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -92,7 +160,7 @@ def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "Shee
     widths = [len(str(h)) for h in header]
     for row in sample:
         for i, v in enumerate(row[: len(widths)]):
-            widths[i] = max(widths[i], min(60, len(str(v if v is not None else ""))))
+            widths[i] = max(widths[i], min(60, _width(v)))
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width + 2
     sheet.freeze_panes = freeze

@@ -37,7 +37,7 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db, limiter
 from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch, manages_event
-from school.timeutil import local_today, to_local
+from school.timeutil import local_today
 
 # cli_group=None: `flask send-reminders`, not `flask enrollment send-reminders`.
 bp = Blueprint("enrollment", __name__, cli_group=None)
@@ -197,8 +197,8 @@ def _roster_table(event: Event, viewer: User):
             e.region.name if e.region else "", e.union.name if e.union else "",
             e.branch.name if e.branch else "", e.primary_org.name if e.primary_org else "",
             e.category.label if e.category else "",
-            # Kazakhstan time, as the pages show it: in UTC the date can be a day off.
-            to_local(e.created_at).strftime("%Y-%m-%d %H:%M"),
+            # A date-time cell (XLSX) or ISO text (CSV), in Kazakhstan time either way.
+            e.created_at,
         ])
     return roster, header, rows
 

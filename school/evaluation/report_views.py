@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
 from school.catalog.models import Event, Program
-from school.core.exports import csv_bytes, download, xlsx_bytes
+from school.core.exports import csv_bytes, download, percent, xlsx_bytes
 from school.core.utils import get_or_404, optional_int
 from school.evaluation import charts, results
 from school.evaluation.blueprint import bp
@@ -142,7 +142,7 @@ def instructors():
         return _export(fmt, header, (
             (k[0], names.get(k[0]), k[1], len(groups[k].events), groups[k].responses,
              groups[k].invited, groups[k].average_score, groups[k].pre_avg,
-             groups[k].post_avg, groups[k].pass_rate) for k in keys),
+             groups[k].post_avg, percent(groups[k].pass_rate, 1)) for k in keys),
             "evaluation-instructors", _("Instructors"))
     totals: dict[int, results.Figures] = {}
     for (uid, _y), figures in groups.items():

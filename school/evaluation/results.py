@@ -19,6 +19,7 @@ from sqlalchemy import case, false, func, or_, select, true
 
 from school.accounts.models import Role, User
 from school.catalog.models import Event, EventStatus, Program, event_instructor
+from school.core.exports import percent
 from school.enrollment.models import Enrollment
 from school.evaluation.models import (
     Answer,
@@ -210,7 +211,8 @@ def contract_rows(rows: list[EventRow]):
         f = row.figures
         for instructor_id in row.instructor_ids or [None]:
             yield (row.program_id, row.event_id, instructor_id, row.region_code,
-                   f.responses, f.invited, f.average_score, f.pre_avg, f.post_avg, f.pass_rate)
+                   f.responses, f.invited, f.average_score, f.pre_avg, f.post_avg,
+                   percent(f.pass_rate, 1))
 
 
 def group_by(rows: list[EventRow], key) -> dict:

@@ -149,7 +149,7 @@ def yearly_xlsx(report: YearlyReport, plan: PlanReport | None = None,
         *[[_("Filter"), text] for text in filters_text],
         [_("Year status"), _("Closed on %(date)s", date=to_local(report.closed.closed_at)
                              .strftime("%d.%m.%Y")) if report.closed else _("Not closed")],
-        [_("Exported at"), to_local(now()).strftime("%d.%m.%Y %H:%M")],
+        [_("Exported at"), now()],  # a date-time cell in Almaty time
     ]
     _write_table(ws, [_("Report"), _("Trained union activists")], about, freeze="A2")
     return _save(wb)
