@@ -60,6 +60,8 @@ def _names(org: PrimaryOrganization) -> tuple[str, str]:
 
 
 def seed_employers(rng) -> int:
+    if db.session.scalar(select(Employer.id).where(Employer.bin == demo_bin(2))) is not None:
+        return 0  # seeded before; organisations added since (by later demos) keep none
     orgs = db.session.scalars(
         select(PrimaryOrganization).where(PrimaryOrganization.employer_id.is_(None))
         .order_by(PrimaryOrganization.id)
