@@ -320,6 +320,11 @@ def seed() -> Iterator[str]:
     seed_orgs(regions)
     accounts = seed_accounts()
     seed_people()
+    # Local unions and chairs belong to the tree and its people: made before the features
+    # that seed something per branch or per person.
+    from school.planning.demo import seed_tree
+
+    seed_tree()
     db.session.commit()
     notes: list[str] = []
     for feature in FEATURE_SEEDS:

@@ -85,6 +85,17 @@ def _local_unions(union: SectoralUnion) -> list[Branch]:
     return made
 
 
+def seed_tree() -> tuple[list[Branch], list[str]]:
+    """«Қызмет»'s local unions with their organisations, chairs and a local coordinator
+    (seed-demo runs this with the reference data and people, before the features that seed
+    something per branch or per person)."""
+    union = db.session.scalar(select(SectoralUnion).where(SectoralUnion.code == "kyzmet"))
+    if union is None:
+        return [], []
+    locals_ = _local_unions(union)
+    return locals_, _accounts(union, locals_)
+
+
 def _person(email: str, name: str, org: PrimaryOrganization, password_hash: str) -> User:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
@@ -255,8 +266,7 @@ def seed(rng) -> list[str]:
     union = db.session.scalar(select(SectoralUnion).where(SectoralUnion.code == "kyzmet"))
     if union is None:
         return []
-    locals_ = _local_unions(union)
-    logins = _accounts(union, locals_)
+    locals_, logins = seed_tree()
     authors = {g.primary_org_id: g.user_id for g in db.session.scalars(
         select(RoleGrant).where(RoleGrant.role == Role.chair))}
     this_year = local_today().year
