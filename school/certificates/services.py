@@ -34,6 +34,7 @@ from school.certificates.models import (
     Certificate,
     RegistryCounter,
 )
+from school.core.names import canonical_number, holder_matches
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
@@ -350,27 +351,19 @@ def by_code(code: str) -> Certificate | None:
 
 
 def by_number(number: str) -> Certificate | None:
-    number = "".join(number.split()).upper()
+    number = canonical_number(number)
     if not number or len(number) > 32:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.number == number))
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.replace("ё", "е").replace("Ё", "Е").casefold().split())
-
-
 def find_for_check(number: str, surname: str) -> Certificate | None:
     """The certificate with this number whose holder's surname (first word) or full name
-    matches; None otherwise, the same answer whichever part was wrong."""
+    matches however it was typed; None otherwise, the same answer whichever part was wrong."""
     certificate = by_number(number or "")
-    given = _fold(surname or "")
-    if certificate is None or not given:
+    if certificate is None or not holder_matches(surname, certificate.holder_name):
         return None
-    name = _fold(certificate.holder_name)
-    if given == name or given == name.split(" ")[0]:
-        return certificate
-    return None
+    return certificate
 
 
 def verification(certificate: Certificate) -> dict:

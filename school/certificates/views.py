@@ -72,8 +72,8 @@ def _managed_event(event_id: int) -> Event:
 @limiter.limit(_verify_limit)
 def verify(code: str):
     certificate = services.by_code(code)
-    if certificate is None:
-        abort(404)
+    if certificate is None:  # still a 404, but one that says what was not found
+        return render_template("certificates/verify_unknown.html"), 404
     return render_template(
         "certificates/verify.html", v=services.verification(certificate), code=code
     )

@@ -25,6 +25,7 @@ from school import pdf
 from school.accounts.models import Category
 from school.certificates import documents
 from school.certificates.models import RegistryCounter
+from school.core.names import canonical_number, holder_matches
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment
 from school.errors import DomainError
@@ -253,16 +254,11 @@ def withdraw_kind(enrollment_id: int, kind: str | None) -> int:
 # --- verification ---------------------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.replace("ё", "е").replace("Ё", "Е").casefold().split())
-
-
 def find_for_check(number: str, surname: str) -> OutgoingLetter | None:
     """The release letter with this number whose holder's surname (or full name) matches;
     None otherwise, whichever part was wrong."""
-    number = "".join((number or "").split()).upper()
-    given = _fold(surname or "")
-    if not number or len(number) > 40 or not given:
+    number = canonical_number(number)
+    if not number or len(number) > 40 or not (surname or "").strip():
         return None
     letter = db.session.scalar(
         select(OutgoingLetter).where(
@@ -271,5 +267,4 @@ def find_for_check(number: str, surname: str) -> OutgoingLetter | None:
     )
     if letter is None:
         return None
-    name = _fold(letter.holder_name)
-    return letter if given in (name, name.split(" ")[0]) else None
+    return letter if holder_matches(surname, letter.holder_name) else None
