@@ -3,6 +3,7 @@ the thing that happened (the same rules as the API's reads)."""
 
 from __future__ import annotations
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from school import signals
@@ -14,15 +15,36 @@ from school.dbtypes import utcnow
 from school.extensions import db
 from school.permissions import manages_event
 
+_CACHE_KEY = "api_active_subscriptions"
+
+
+def _active() -> list[WebhookSubscription]:
+    """Active subscriptions, read once per transaction: a bulk action (a nomination list,
+    an event's cancellation) sends many signals and must not query once per row."""
+    info = db.session().info
+    if _CACHE_KEY not in info:
+        info[_CACHE_KEY] = list(db.session.scalars(
+            select(WebhookSubscription)
+            .join(ApiToken, ApiToken.id == WebhookSubscription.token_id)
+            .where(WebhookSubscription.active.is_(True), ApiToken.revoked_at.is_(None),
+                   ApiToken.expires_at > utcnow())
+        ))
+    return info[_CACHE_KEY]
+
+
+def forget_subscriptions() -> None:
+    """After a subscription changes in this transaction (see webhooks.py)."""
+    db.session().info.pop(_CACHE_KEY, None)
+
+
+@sa_event.listens_for(db.session, "after_transaction_end")
+def _forget(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CACHE_KEY, None)
+
 
 def _subscriptions(name: str) -> list[WebhookSubscription]:
-    now = utcnow()
-    rows = db.session.scalars(
-        select(WebhookSubscription).join(ApiToken, ApiToken.id == WebhookSubscription.token_id)
-        .where(WebhookSubscription.active.is_(True), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > now)
-    )
-    return [r for r in rows if name in r.event_set and EVENTS[name] in r.token.scope_set]
+    return [r for r in _active() if name in r.event_set and EVENTS[name] in r.token.scope_set]
 
 
 def _send(name: str, subscriptions, visible, data) -> None:

@@ -123,6 +123,7 @@ def subscribe(token: ApiToken, url: str, events) -> tuple[WebhookSubscription, s
                               events=" ".join(chosen), created_at=utcnow())
     db.session.add(row)
     db.session.flush()
+    _changed()
     record(token.owner, "webhook.subscribe", row, events=chosen)
     return row, secret
 
@@ -147,6 +148,7 @@ def set_active(row: WebhookSubscription, active: bool) -> WebhookSubscription:
     else:
         row.disabled_at = utcnow()
     db.session.flush()
+    _changed()
     return row
 
 
@@ -154,6 +156,13 @@ def unsubscribe(row: WebhookSubscription) -> None:
     record(row.token.owner, "webhook.unsubscribe", row)
     db.session.delete(row)
     db.session.flush()
+    _changed()
+
+
+def _changed() -> None:
+    from school.api.receivers import forget_subscriptions
+
+    forget_subscriptions()
 
 
 def get_delivery(row: WebhookSubscription, delivery_id: int) -> WebhookDelivery:

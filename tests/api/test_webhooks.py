@@ -214,3 +214,34 @@ def test_signature_is_hmac_sha256_over_timestamp_and_body():
     body = b'{"a":1}'
     expected = hmac.new(b"k", b"1700000000." + body, hashlib.sha256).hexdigest()
     assert webhooks.sign("k", 1700000000, body) == "v1=" + expected
+
+
+def test_a_bulk_action_reads_subscriptions_once(client, make_event, make_user, make_branch,
+                                                make_token, bearer, receiver):
+    """Many signals in one transaction (a nomination list): one subscriptions query."""
+    from sqlalchemy import event as sa_event
+
+    from school.enrollment import services
+
+    branch = make_branch()
+    coordinator = make_user("coordinator", branch=branch)
+    hook = receiver(200)
+    _subscribe(client, bearer, make_token(coordinator), hook.url, ["enrolment.confirmed"])
+    event = make_event(capacity=50)
+    people = [make_user(branch=branch) for _ in range(12)]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        done, skipped = services.nominate(event, people, coordinator)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    db.session.commit()  # the deliveries leave after this, in their own thread
+    assert len(done) == 12 and skipped == []
+    reads = [s for s in statements if "FROM webhook_subscription" in s]
+    assert len(reads) == 1
+    delivery.wait_local()
+    assert _wait_for(lambda: len(hook.received) == 12)
