@@ -165,6 +165,13 @@ def manages_event(user, event) -> bool:
     return False
 
 
+def sees_all_participants(user, event) -> bool:
+    """Everyone enrolled in the event, whatever their branch: admins and the coordinators who
+    organise it. One rule for the roster, its exports and the attendance sheet; any other
+    coordinator sees only the people of their own branches."""
+    return manages_event(user, event)
+
+
 def teaches(user, event) -> bool:
     """The person is one of the event's instructors."""
     if not getattr(user, "is_authenticated", False):

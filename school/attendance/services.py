@@ -33,7 +33,7 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import Branch
-from school.permissions import coordinator_scope, manages_event, teaches
+from school.permissions import coordinator_scope, manages_event, sees_all_participants, teaches
 
 # People on the sheet: confirmed before completion, completed / not completed after it.
 ON_SHEET = (
@@ -97,7 +97,7 @@ def can_mark(user: User, event: Event) -> bool:
     """The sheet: the event's instructors, admins and its managing coordinators."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.has_role(Role.admin) or teaches(user, event) or manages_event(user, event)
+    return teaches(user, event) or sees_all_participants(user, event)
 
 
 def can_complete(user: User, event: Event) -> bool:

@@ -661,14 +661,14 @@ class Roster:
 
 
 def roster(event: Event, viewer: User) -> Roster:
-    """The event's people that `viewer` may see (a coordinator: their branches' people);
-    queue positions are positions in the whole queue."""
-    from school.permissions import scope_to_branches
+    """The event's people that `viewer` may see: all of them for its organisers, else the
+    people of the coordinator's branches; queue positions are positions in the whole queue."""
+    from school.permissions import scope_to_branches, sees_all_participants
 
-    q = scope_to_branches(
-        select(Enrollment).where(Enrollment.event_id == event.id),
-        Enrollment.branch_id, viewer,
-    ).options(
+    q = select(Enrollment).where(Enrollment.event_id == event.id)
+    if not sees_all_participants(viewer, event):
+        q = scope_to_branches(q, Enrollment.branch_id, viewer)
+    q = q.options(
         joinedload(Enrollment.user),
         joinedload(Enrollment.branch),
         joinedload(Enrollment.region),
