@@ -139,6 +139,7 @@ def register():
             flash(_("An account with this e-mail or IIN already exists."), "danger")
         else:
             sign_in(user)
+            _queue_welcome(user, locale)  # leaves after the commit, dropped on rollback
             db.session.commit()
             flash(_("Welcome! Your account has been created."), "success")
             return redirect(url_for("core.index"))
@@ -156,6 +157,17 @@ def register():
         db.session.rollback()
     return render_template("accounts/register.html", form=form,
                            consent_version=current_app.config["CONSENT_VERSION"])
+
+
+def _queue_welcome(user: User, locale: str) -> None:
+    """The welcome letter in the person's language: what to do next and how to withdraw
+    consent (issue 16)."""
+    from school.enrollment.notify import absolute_url, queue_mail
+
+    queue_mail(user.email, "welcome", locale=locale, user=user,
+               catalog_link=absolute_url("catalog.events"),
+               my_link=absolute_url("enrollment.my"),
+               profile_link=absolute_url("accounts.profile"))
 
 
 def _profile_from(form) -> services.Profile:

@@ -78,7 +78,9 @@ def test_registration_answers_the_same_for_a_taken_iin(client, registration, mak
     newcomer = db.session.scalar(select(User).where(User.email == "taken@example.kz"))
     assert newcomer is not None and newcomer.iin is None
     assert _reload(holder).iin == VALID_IIN
-    assert sorted(m.to[0] for m in outbox) == ["holder@example.kz", "taken@example.kz"]
+    # Both newcomers are welcomed (issue 16); the holder and the newcomer are told of the IIN.
+    assert sorted(m.to[0] for m in outbox) == ["free@example.kz", "holder@example.kz",
+                                               "taken@example.kz", "taken@example.kz"]
     assert "taken@example.kz" in next(m for m in outbox if m.to == ["holder@example.kz"]).body
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "user.iin_conflict")) == 1
