@@ -120,3 +120,23 @@ def test_chair_sees_commission_membership(tree, make_chair, make_user, login, cl
     page = client.get("/plans/organisation")
     assert page.status_code == 200
     assert body.kind.label.encode() in page.data
+
+
+def test_admin_grants_the_chair_role_with_the_persons_organisation(tree, make_user):
+    import pytest
+
+    from school.accounts import services as accounts
+    from school.errors import DomainError
+    from school.permissions import chaired_org_id
+
+    admin = make_user("admin")
+    drifter = make_user("trainee")
+    with pytest.raises(DomainError) as e:
+        accounts.grant_role(drifter, "chair", actor=admin)
+    assert e.value.code == "org_required"
+    db.session.rollback()
+    person = make_user("trainee", branch=tree["l"], primary_org_id=tree["l1"].id)
+    grant = accounts.grant_role(person, "chair", actor=admin)
+    db.session.commit()
+    assert grant.primary_org_id == tree["l1"].id
+    assert chaired_org_id(person) == tree["l1"].id
