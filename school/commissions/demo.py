@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from school.accounts.models import Category, Role, RoleGrant, User
+from school.attendance import services as attendance
+from school.attendance.models import AttendanceStatus
 from school.catalog.models import Event, EventFormat, EventKind, EventStatus, Program
 from school.commissions.models import Body, BodyKind, Member, MemberRole, Requirement, Side
 from school.commissions.status import add_months
@@ -159,10 +161,27 @@ def _complete(person: User, program: Program, around: date) -> None:
         Enrollment.event_id == event.id, Enrollment.user_id == person.id,
         Enrollment.status.in_(ACTIVE_STATUSES)))
     if taken is None:
-        db.session.add(Enrollment(
+        enrollment = Enrollment(
             event_id=event.id, user_id=person.id, status=EnrollmentStatus.completed,
             region_id=person.region_id, union_id=person.union_id, branch_id=person.branch_id,
-            primary_org_id=person.primary_org_id, category=person.category))
+            primary_org_id=person.primary_org_id, category=person.category)
+        db.session.add(enrollment)
+        db.session.flush()
+        _attended(event, enrollment)
+
+
+def _attended(event: Event, enrollment: Enrollment) -> None:
+    """A completed participant was there: marks for every session, so the attendance demo
+    has nothing left to fill on the next run (seed-demo stays idempotent)."""
+    sessions = list(event.sessions)
+    admin = db.session.scalar(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                              .where(RoleGrant.role == Role.admin).order_by(User.id).limit(1))
+    if not sessions or admin is None:
+        return
+    inputs = [attendance.MarkInput(enrollment.id, s.id, AttendanceStatus.present)
+              for s in sessions]
+    attendance.save_marks(event, admin, inputs, reason="Demo data", mode=attendance.Mode.fill,
+                          now=max(s.ends_at for s in sessions) + timedelta(hours=1))
 
 
 def _trainee_on_committee(today: date) -> None:
