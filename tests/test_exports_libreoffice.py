@@ -23,7 +23,8 @@ from school.extensions import db
 from tests.libreoffice import CSV_COMMA_TEXT_QUOTED, convert, needs_libreoffice
 from tests.validators.conftest import demo_app  # noqa: F401  (the fixture)
 
-pytestmark = needs_libreoffice
+# On the validators' worker: their demo database is seeded once for both.
+pytestmark = [needs_libreoffice, pytest.mark.xdist_group("validators")]
 
 IIN = "020304500017"  # starts with 0: a person born in 2002
 PHONE = "+7 701 234 56 78"
