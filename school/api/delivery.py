@@ -59,6 +59,10 @@ def redeliver(old: WebhookDelivery) -> WebhookDelivery:
 
 @event.listens_for(db.session, "after_commit")
 def _dispatch_after_commit(session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy calls after_commit for a SAVEPOINT's release too (enroll() uses one per
+        # person): the rows are not committed yet, keep them for the real commit.
+        return
     ids = session.info.pop(_QUEUE_KEY, None)
     for delivery_id in ids or ():
         try:

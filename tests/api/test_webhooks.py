@@ -245,3 +245,19 @@ def test_a_bulk_action_reads_subscriptions_once(client, make_event, make_user, m
     assert len(reads) == 1
     delivery.wait_local()
     assert _wait_for(lambda: len(hook.received) == 12)
+
+
+def test_nothing_leaves_when_the_transaction_rolls_back(client, make_event, make_user,
+                                                        make_token, bearer, receiver):
+    from school.enrollment import services
+
+    admin = make_user("admin")
+    hook = receiver(200)
+    _subscribe(client, bearer, make_token(admin), hook.url, ["enrolment.confirmed"])
+    event = make_event()
+    services.enroll(event, make_user(), actor=admin)
+    db.session.rollback()
+    delivery.wait_local()
+    time.sleep(0.2)
+    assert hook.received == []
+    assert db.session.scalar(db.select(db.func.count()).select_from(WebhookDelivery)) == 0
