@@ -104,11 +104,13 @@ def demo_app(tmp_path_factory):
             db.select(Enrollment.event_id).join(Certificate, Certificate.enrollment_id
                                                 == Enrollment.id).limit(1)).all()
         db.session.remove()
+    # Every kind of demo account the seed prints (admin, coordinator, union.coordinator,
+    # chair, local.coordinator, …): one of each, named by its address.
     logins = {}
-    for line in lines:
-        match = re.match(r"^\s+(\S+)\s+(\S+@\S+)$", line)
-        if match:
-            logins.setdefault(match.group(1), match.group(2))
+    for email in re.findall(r"[\w.]+@demo\.kz", "\n".join(lines)):
+        kind = re.sub(r"\d+$", "", email.split("@")[0])
+        if not kind.startswith("person"):
+            logins.setdefault(kind, email)
     app.config["DEMO_LOGINS"] = logins
     # Addresses the demo prints (the certificate to verify, …) are places to start from.
     app.config["DEMO_PATHS"] = re.findall(r"http://127\.0\.0\.1(/\S+)", "\n".join(lines))
