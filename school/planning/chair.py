@@ -95,3 +95,12 @@ def propose(event: Event, user_ids: list[int], chair: User, *,
         except DomainError as e:
             skipped.append((person, e.code, str(e.message)))
     return made, skipped
+
+
+def commission_status(org_id: int) -> dict[int, object]:
+    """{membership id: its training line (trained until, due by, overdue, never)} for the
+    organisation's commissions, derived as on the coordinators' due list."""
+    from school.commissions import status
+
+    lines = status.compute(None, filters=status.Filters(organisation_id=org_id))
+    return {line.member_id: line for line in lines}

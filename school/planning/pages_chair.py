@@ -31,9 +31,11 @@ def organisation():
     people, page, pages, total = paginate(chair.members_query(org.id), per_page=50)
     enrolments, certificates = chair.training_of(people)
     commissions = chair.commissions_of(people, local_today())
+    training = chair.commission_status(org.id)
     return render_template("planning/organisation.html", org=org, people=people, page=page,
                            pages=pages, total=total, enrolments=enrolments,
-                           certificates=certificates, commissions=commissions)
+                           certificates=certificates, commissions=commissions,
+                           training=training)
 
 
 @bp.route("/organisation/propose", methods=["GET", "POST"])

@@ -140,3 +140,26 @@ def test_admin_grants_the_chair_role_with_the_persons_organisation(tree, make_us
     db.session.commit()
     assert grant.primary_org_id == tree["l1"].id
     assert chaired_org_id(person) == tree["l1"].id
+
+
+def test_chair_sees_whether_commission_members_are_due(tree, make_chair, make_user, login,
+                                                         client, make_program):
+    """The chair's page says what the coordinators' due list says: never trained here."""
+    from datetime import date
+
+    from school.commissions.models import Body, BodyKind, Member, MemberRole, Requirement
+
+    chair = make_chair(tree["a1"])
+    member = make_user("trainee", branch=tree["a"], primary_org_id=tree["a1"].id)
+    body = Body(kind=BodyKind.conciliation_commission, branch_id=tree["a"].id,
+                primary_org_id=tree["a1"].id)
+    body.members.append(Member(user_id=member.id, role=MemberRole.member,
+                               term_start=date(2020, 1, 1)))
+    requirement = Requirement(body_kind=BodyKind.conciliation_commission, validity_months=12,
+                              new_member_months=6)
+    requirement.programs = [make_program()]
+    db.session.add_all([body, requirement])
+    db.session.commit()
+    login(chair)
+    page = client.get("/plans/organisation", headers={"Accept-Language": "en"})
+    assert b"commission-status-never" in page.data
