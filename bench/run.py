@@ -6,7 +6,9 @@ Each section measures one thing side by side with its floor, in one run on this 
 - enrolment: 500 concurrent enrolment requests for 60 seats on PostgreSQL;
 - report: the yearly report against its bare SQL aggregate (bench/reports.py);
 - certificates: bulk certificates per second (bench/certificates.py);
-- export: an XLSX export of 100k rows, time and peak memory.
+- export: an XLSX export of 100k rows, time and peak memory;
+- commissions, plans: the due list and the consolidated plan at seed-demo --scale 1 on
+  PostgreSQL (bench/pages_at_scale.py).
 Sections whose feature or service is missing print why instead of a figure.
 """
 
@@ -368,6 +370,34 @@ def section_certificates(count: int) -> None:
     _script_table("bench/certificates.py", ["--count", str(count)], "certificates")
 
 
+def section_at_scale(part: str, scale: float) -> None:
+    """The due list or the consolidated plan on PostgreSQL, on its own database built by
+    seed-demo at `scale` once per run (bench/pages_at_scale.py)."""
+    print(f"{part} (PostgreSQL, seed-demo --scale {scale:g}, test client)")
+    if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode != 0:
+        row(part, "skipped", "PostgreSQL is not answering at 127.0.0.1:5432")
+        return
+    url = "postgresql+psycopg://root@127.0.0.1:5432/bench_pages"
+    args = ["--only", part, "--repeat", "5", "--database-url", url]
+    if part not in _BUILT:
+        args += ["--build", str(scale)]
+        _BUILT.update(("commissions", "plans"))
+    out = subprocess.run([PY, "bench/pages_at_scale.py", *args], cwd=ROOT, capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        row(part, "failed", (out.stderr.strip().splitlines() or [""])[-1][:120])
+        return
+    for line in out.stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or len(cells) < 6 or cells[0] in ("signed in as", "---"):
+            continue
+        row(f"{cells[1]}, {cells[0]}", f"{cells[2]} ms",
+            f"SQL {cells[3]} ms, {cells[4]} statements {cells[5]}".strip())
+
+
+_BUILT: set[str] = set()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -375,10 +405,12 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=int, default=10, help="per throughput run")
     parser.add_argument("--only", nargs="*", help="sections to run: pages enrolment report "
-                        "certificates export")
+                        "certificates export commissions plans")
     parser.add_argument("--report-scale", type=float, default=1.0,
                         help="data behind the report benchmark (1 = 1M enrolments)")
     parser.add_argument("--certificates", type=int, default=500)
+    parser.add_argument("--pages-scale", type=float, default=1.0,
+                        help="seed-demo scale behind the commissions and plans pages")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -403,6 +435,8 @@ def main() -> int:
         "report": lambda: section_report(args.report_scale),
         "certificates": lambda: section_certificates(args.certificates),
         "export": section_export,
+        "commissions": lambda: section_at_scale("commissions", args.pages_scale),
+        "plans": lambda: section_at_scale("plans", args.pages_scale),
     }
     for name in args.only or sections:
         sections[name]()

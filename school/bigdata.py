@@ -21,6 +21,7 @@ from school.commissions.scale import write_members
 from school.demo import FEMALE_NAMES, MALE_NAMES, SURNAMES
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization
+from school.planning.scale import write_plans
 from school.timeutil import ALMATY
 
 BATCH = 20_000
@@ -317,10 +318,12 @@ def generate(scale: float, *, seed: int = 2026, today: date | None = None) -> It
             mark_rows(),
         )
         # Commission bodies and members in proportion to the people (issue 17).
-        commission_tables = write_members(w, people, rng, today, now)
+        more_tables = write_members(w, people, rng, today, now)
+        # Organisations and next year's plans for the whole tree (issue 19).
+        more_tables += write_plans(w, rng, scale, today, now)
         w.fix_sequences(
             [
-                *commission_tables,
+                *more_tables,
                 "user_account",
                 "role_grant",
                 "event",

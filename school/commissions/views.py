@@ -18,6 +18,7 @@ from school.commissions import (
     services,
 )
 from school.commissions.blueprint import bp
+from school.commissions.due_sql import due_page
 from school.commissions.forms import (
     BodyForm,
     EndTermForm,
@@ -222,19 +223,16 @@ def due():
     if fmt not in ("html", "csv", "xlsx"):
         abort(400)
     filters = _filters()
-    lines = compute(_me(), filters=filters)
-    if filters.status is None and fmt == "html":
-        lines = [ln for ln in lines if ln.status is not Status.trained]
     if fmt != "html":
-        return _export(lines, fmt)
-    total = len(lines)
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    events = services.counting_events({p.id for ln in lines for p in ln.requirement.programs})
+        return _export(compute(_me(), filters=filters), fmt)
+    # One page in SQL: statuses, filters, the count and the order over every row there.
+    lines, total, page, pages, requirements = due_page(
+        _me(), filters, page=request.args.get("page", 1, type=int) or 1, per_page=PER_PAGE)
+    events = services.counting_events({p.id for req in requirements for p in req.programs})
     form = NominateForm()
     form.event_id.choices = [(e.id, f"{e.starts_on:%d.%m.%Y} · {e.title}") for e in events]
     return render_template(
-        "commissions/due.html", lines=lines[(page - 1) * PER_PAGE: page * PER_PAGE],
+        "commissions/due.html", lines=lines,
         total=total, page=page, pages=pages, filters=filters, form=form,
         choices=_filter_choices(), args={k: v for k, v in request.args.items()
                                          if k not in ("page", "format")})
