@@ -71,8 +71,9 @@ def consolidated():
     year = year_arg()
     union_filter = optional_int(request.args.get("union_id"))
     union_ids, branch_ids, visible = _scope(union_filter)
-    cons = consolidate(year, union_ids, branch_ids)
     fmt = request.args.get("format")
+    # The page shows unions, branches and local unions: organisations are summed in SQL.
+    cons = consolidate(year, union_ids, branch_ids, organisations=fmt in ("csv", "xlsx"))
     if fmt == "csv":
         return download(exports.consolidated_csv(cons, visible), f"plans-{year}.csv", "csv")
     if fmt == "xlsx":
@@ -125,7 +126,7 @@ def progress(branch_id: int):
 def actuals_page():
     year = year_arg()
     union_ids, branch_ids, visible = _scope(optional_int(request.args.get("union_id")))
-    cons = consolidate(year, union_ids, branch_ids)
+    cons = consolidate(year, union_ids, branch_ids, organisations=False)
     units = [u for u in cons.units() if visible is None or u in visible]
     actual = actuals.actuals(cons)
     if request.args.get("format") == "xlsx":

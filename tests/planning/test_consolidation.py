@@ -166,3 +166,17 @@ def test_xlsx_has_a_sheet_per_level_with_totals_and_frozen_headers(tree, make_pl
     # The total of the union sheet: both unions' consolidated figures (tenge, exact).
     assert last[6] == 31 + 7
     assert float(last[8]) == 1_310_000.07
+
+
+def test_pages_sum_organisations_in_sql_to_the_same_figures(tree, make_plan):
+    """The pages' consolidation (organisations summed by the database, not read one by
+    one) gives the same consolidated figures and progress, whole and within a scope."""
+    _seed(tree, make_plan)
+    for scope in ({}, {"union_ids": {tree["u"].id}},
+                  {"union_ids": {tree["u"].id}, "branch_ids": {tree["a"].id, tree["l"].id}}):
+        full = consolidate(YEAR, **scope)
+        summed = consolidate(YEAR, **scope, organisations=False)
+        assert summed.consolidated == full.consolidated
+        assert {u: dict(p) for u, p in summed.progress.items()} == {
+            u: dict(p) for u, p in full.progress.items()}
+        assert all(u[0] is not L.organisation for u in summed.plans)
