@@ -103,6 +103,15 @@ def demo_app(tmp_path_factory):
         ended = db.session.scalars(
             db.select(Enrollment.event_id).join(Certificate, Certificate.enrollment_id
                                                 == Enrollment.id).limit(1)).all()
+        # A participant who has taken a knowledge test sees pages no staff account does.
+        from school.accounts.models import User
+        from school.evaluation.models import Attempt
+
+        tested, attempt_id, tested_event = db.session.execute(
+            db.select(User.email, Attempt.id, Enrollment.event_id)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .join(Attempt, Attempt.enrollment_id == Enrollment.id).order_by(Attempt.id).limit(1)
+        ).first() or (None, None, None)
         db.session.remove()
     # Every kind of demo account the seed prints (admin, coordinator, union.coordinator,
     # chair, local.coordinator, …): one of each, named by its address.
@@ -111,12 +120,16 @@ def demo_app(tmp_path_factory):
         kind = re.sub(r"\d+$", "", email.split("@")[0])
         if not kind.startswith("person"):
             logins.setdefault(kind, email)
+    if tested:
+        logins["tested"] = tested
     app.config["DEMO_LOGINS"] = logins
     # Addresses the demo prints (the certificate to verify, …) are places to start from.
     app.config["DEMO_PATHS"] = re.findall(r"http://127\.0\.0\.1(/\S+)", "\n".join(lines))
     app.config["DEMO_SAMPLES"] = {
         "number": re.findall(r"\(([A-Z]+-\d{4}-\d{6})\b", "\n".join(lines)),
-        "event_id": ended}
+        "event_id": ended + ([tested_event] if tested_event else []),
+        "attempt_id": [attempt_id] if attempt_id else [],
+        "kind": ["post", "pre"]}
     app.config["DEMO_PASSWORD"] = DEMO_PASSWORD
     return app
 
