@@ -58,6 +58,10 @@ def absolute_url(endpoint: str, **values) -> str:
 
 @event.listens_for(db.session, "after_commit")
 def _send_after_commit(session) -> None:
+    # SQLAlchemy fires after_commit when a SAVEPOINT is released too (each person of a
+    # nomination list is enrolled in one): only the outermost COMMIT may send.
+    if session.in_nested_transaction():
+        return
     messages = session.info.pop(_QUEUE_KEY, None)
     for message in messages or ():
         try:
