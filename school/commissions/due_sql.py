@@ -17,9 +17,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import Date, and_, case, cast, func, select
 
+from school.accounts.models import User
 from school.catalog.models import Event
 from school.commissions.models import Body, Member, requirement_program
 from school.commissions.status import (
+    URGENCY,
     Filters,
     Line,
     Status,
@@ -73,38 +75,40 @@ def _rows(viewer, today: date, filters: Filters, lookup: dict, untrained_only: b
                       if r.validity_months is not None], else_=None)
     grace = case(*[(req_id == rid, r.new_member_months) for rid, r in reqs.items()],
                  else_=0)
+    # Narrow rows: sorting and counting twenty thousand of them should not drag names along
+    # (the page's fifty get theirs afterwards).
     m = (
-        members.add_columns(req_id.label("req_id"), last.c.last, validity.label("validity"),
-                            grace.label("grace"))
+        members.with_only_columns(Member.id.label("member_id"), User.full_name,
+                                  Member.term_start, req_id.label("req_id"), last.c.last,
+                                  validity.label("validity"), grace.label("grace"))
         .outerjoin(last, and_(last.c.user_id == Member.user_id, last.c.req_id == req_id))
         .subquery("m")
     )
     cols = list(m.c)
-    term_start, done, months = cols[17], m.c.last, m.c.validity
+    term_start, done, months = m.c.term_start, m.c.last, m.c.validity
     valid_until = _add_months(done, months)
     soon = today + timedelta(days=due_soon_days())
-    status = case(
-        (done.is_(None), case((_add_months(term_start, m.c.grace) >= today, "due"),
-                              else_="never")),
-        (months.is_(None), "trained"),
-        (valid_until < today, "overdue"),
-        (valid_until <= soon, "due"),
-        else_="trained",
+    # The status as its urgency (status.URGENCY: never 0, overdue 1, due 2, trained 3), one
+    # expression that filters and orders alike.
+    urgency = case(
+        (done.is_(None), case((_add_months(term_start, m.c.grace) >= today, 2), else_=0)),
+        (months.is_(None), 3),
+        (valid_until < today, 1),
+        (valid_until <= soon, 2),
+        else_=3,
     )
     due_by = case(
         (done.is_(None), _add_months(term_start, m.c.grace)),
         (and_(months.is_not(None), valid_until <= soon), valid_until),
         else_=None,
     )
-    urgency = case((status == "never", 0), (status == "overdue", 1), (status == "due", 2),
-                   else_=3)
-    s = select(*cols, status.label("status"), due_by.label("due_by"),
-               urgency.label("urgency")).where(m.c.req_id.is_not(None)).subquery("s")
+    s = select(*cols, urgency.label("urgency"), due_by.label("due_by")).where(
+        m.c.req_id.is_not(None)).subquery("s")
     where = []
     if filters.status is not None:
-        where.append(s.c.status == filters.status.value)
+        where.append(s.c.urgency == URGENCY[filters.status])
     elif untrained_only:
-        where.append(s.c.status != Status.trained.value)
+        where.append(s.c.urgency != URGENCY[Status.trained])
     if filters.due_before is not None:
         where.append(and_(s.c.due_by.is_not(None), s.c.due_by <= filters.due_before))
     return s, where
@@ -119,19 +123,38 @@ def due_page(viewer, filters: Filters, *, page: int, per_page: int,
         return [], 0, 1, 1, []
     reqs = {req.id: req for req in lookup.values()}
     s, where = _rows(viewer, today, filters, lookup, untrained_only)
-    name = func.lower(s.c[2])
+    name = func.lower(s.c.full_name)
     if db.session.get_bind().dialect.name == "postgresql":
         name = name.collate("C")  # code-point order, as Python's sort of the exports
     # One statement: the page, the number of lines and which requirements occur among
-    # them (window aggregates over every line, computed once).
-    flags = [func.max(case((s.c.req_id == rid, 1), else_=0)).over() for rid in reqs]
+    # them (window aggregates over every line, computed once), then the page's names.
+    flags = [func.max(case((s.c.req_id == rid, 1), else_=0)).over().label(f"has_{rid}")
+             for rid in reqs]
 
     def fetch(number: int):
+        chosen = (
+            select(s.c.member_id, s.c.req_id, s.c.last, s.c.urgency, s.c.due_by,
+                   name.label("sort_name"), func.count().over().label("total"), *flags)
+            .where(*where)
+            .order_by(s.c.urgency, s.c.due_by.is_(None), s.c.due_by, name, s.c.member_id)
+            .limit(per_page).offset((number - 1) * per_page)
+            .subquery("chosen")
+        )
         return db.session.execute(
-            select(*list(s.c)[:21], func.count().over(), *flags).where(*where)
-            .order_by(s.c.urgency, s.c.due_by.is_(None), s.c.due_by, name, s.c[0])
-            .limit(per_page).offset((number - 1) * per_page)).all()
+            members_query(None, today, Filters())
+            .add_columns(chosen.c.req_id, chosen.c.last, chosen.c.total,
+                         *[chosen.c[f"has_{rid}"] for rid in reqs])
+            .join(chosen, chosen.c.member_id == Member.id)
+            .order_by(chosen.c.urgency, chosen.c.due_by.is_(None), chosen.c.due_by,
+                      chosen.c.sort_name, chosen.c.member_id)).all()
 
+    if db.session.get_bind().dialect.name == "postgresql":
+        # For this transaction only: the statement's cost estimate sets off JIT compilation
+        # (half a second to compile what runs in a fifth of it), and parallel workers would
+        # each build the whole last-completion table again.
+        db.session.execute(select(func.set_config("jit", "off", True),
+                                  func.set_config("max_parallel_workers_per_gather", "0",
+                                                  True)))
     page = max(1, page)
     rows = fetch(page)
     if not rows and page > 1:  # past the last page: show the last one
