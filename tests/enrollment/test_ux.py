@@ -37,7 +37,9 @@ def test_roster_exports_write_kazakhstan_time(client, login, make_event, make_en
     assert rows[0][-1] == "Enrolled at"
     assert rows[1][-1] == "2026-03-11 02:30"
     sheet = load_workbook(io.BytesIO(client.get(f"/events/{event.id}/roster.xlsx").data)).active
-    assert [c.value for c in sheet[2]][-1] == "2026-03-11 02:30"
+    enrolled = sheet[2][-1]  # a date-time cell in Almaty time (issue 16)
+    assert enrolled.value == datetime(2026, 3, 11, 2, 30)
+    assert enrolled.number_format == "dd.mm.yyyy hh:mm"
 
 
 # --- cancelling asks first ------------------------------------------------------------------
