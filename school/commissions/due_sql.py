@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Date, and_, case, cast, func, select
+from sqlalchemy import Date, Integer, and_, case, cast, func, null, select
 
 from school.accounts.models import User
 from school.catalog.models import Event
@@ -71,8 +71,10 @@ def _rows(viewer, today: date, filters: Filters, lookup: dict, untrained_only: b
         .group_by(Member.user_id, req_id)
         .subquery("last_done")
     )
-    validity = case(*[(req_id == rid, r.validity_months) for rid, r in reqs.items()
-                      if r.validity_months is not None], else_=None)
+    lasting = [(req_id == rid, r.validity_months) for rid, r in reqs.items()
+               if r.validity_months is not None]
+    # None when every requirement counts for good (CASE needs at least one WHEN).
+    validity = case(*lasting, else_=None) if lasting else null().cast(Integer)
     grace = case(*[(req_id == rid, r.new_member_months) for rid, r in reqs.items()],
                  else_=0)
     # Narrow rows: sorting and counting twenty thousand of them should not drag names along

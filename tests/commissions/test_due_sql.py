@@ -77,3 +77,16 @@ def test_sql_page_matches_python_rules(org_tree, make_user, make_body, make_memb
     reqs = due_page(None, Filters(kind=BodyKind.conciliation_commission), page=1,
                     per_page=5, today=TODAY)[4]
     assert [r.id for r in reqs] == [monthly.id]
+
+
+def test_sql_page_when_every_training_counts_for_good(org_tree, make_user, make_body,
+                                                      make_member, make_requirement, complete):
+    req = make_requirement(validity_months=None, new_member_months=6)
+    body = make_body(org_tree["org_a"])
+    trained, never = make_user(branch=org_tree["a"]), make_user(branch=org_tree["a"])
+    make_member(body, trained)
+    make_member(body, never)
+    complete(trained, req.programs[0], date(2020, 1, 31))
+    lines = _pages(Filters(), 10, untrained_only=False)
+    assert [_key(ln) for ln in lines] == [_key(ln) for ln in compute(None, today=TODAY)]
+    assert [ln.status for ln in lines] == [Status.never, Status.trained]
