@@ -333,6 +333,14 @@ def generate(scale: float, *, seed: int = 2026, today: date | None = None) -> It
             ]
         )
         counts = w.counts
+    # What autovacuum would do a while later: planner statistics, and the visibility map
+    # that index-only scans rely on (the due list's), for the millions of rows just added.
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE " + ", ".join(f'"{t}"' for t in counts))
+    else:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
 
     seconds = clock.perf_counter() - started
     yield (
