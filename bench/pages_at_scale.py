@@ -94,30 +94,32 @@ def measure(url: str, parts: list[str], repeat: int) -> list[tuple[str, str, flo
         print(f"{sizes[0]:,} commission members, {sizes[1]:,} organisations, "
               f"{sizes[2]:,} plans", flush=True)
         clock = SqlClock(db.engine)
-        for who, email in PEOPLE:
-            client = app.test_client()
-            answer = client.post("/login", data={"email": email, "password": "demo-2026"})
-            if answer.status_code != 302:
-                raise SystemExit(f"login of {email} answered {answer.status_code}")
-            for part in parts:
-                for name, path, target in PAGES[part]:
-                    totals, sqls, counts = [], [], []
-                    for attempt in range(repeat + 1):
-                        clock.seconds, clock.count = 0.0, 0
-                        started = time.perf_counter()
-                        status = client.get(path).status_code
-                        elapsed = time.perf_counter() - started
-                        if status != 200:
-                            raise SystemExit(f"{path} as {who} answered {status}")
-                        if attempt:  # the first is the warm-up
-                            totals.append(elapsed * 1000)
-                            sqls.append(clock.seconds * 1000)
-                            counts.append(clock.count)
-                    results.append((who, name, statistics.median(totals),
-                                    statistics.median(sqls), max(counts), target))
-                    print(f"  {who:<20} {name:<40} {results[-1][2]:8.1f} ms "
-                          f"(SQL {results[-1][3]:6.1f} ms, {results[-1][4]} statements)",
-                          flush=True)
+    # Requests outside that app context: inside it, every request would share its `g` and
+    # so the first person signed in (flask-login keeps the user there).
+    for who, email in PEOPLE:
+        client = app.test_client()
+        answer = client.post("/login", data={"email": email, "password": "demo-2026"})
+        if answer.status_code != 302:
+            raise SystemExit(f"login of {email} answered {answer.status_code}")
+        for part in parts:
+            for name, path, target in PAGES[part]:
+                totals, sqls, counts = [], [], []
+                for attempt in range(repeat + 1):
+                    clock.seconds, clock.count = 0.0, 0
+                    started = time.perf_counter()
+                    status = client.get(path).status_code
+                    elapsed = time.perf_counter() - started
+                    if status != 200:
+                        raise SystemExit(f"{path} as {who} answered {status}")
+                    if attempt:  # the first is the warm-up
+                        totals.append(elapsed * 1000)
+                        sqls.append(clock.seconds * 1000)
+                        counts.append(clock.count)
+                results.append((who, name, statistics.median(totals),
+                                statistics.median(sqls), max(counts), target))
+                print(f"  {who:<20} {name:<40} {results[-1][2]:8.1f} ms "
+                      f"(SQL {results[-1][3]:6.1f} ms, {results[-1][4]} statements)",
+                      flush=True)
     return results
 
 
