@@ -23,13 +23,15 @@ from werkzeug.serving import make_server
 
 from school import create_app
 from school.extensions import db
-from tests.browser.conftest import CHROMIUM, browser  # noqa: F401  (the fixture)
+from tests.browser.conftest import CHROMIUM  # noqa: F401  (used by test_pages)
 
 HERE = Path(__file__).resolve().parent
 TOOLS = HERE / "node_modules"
 VNU = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = TOOLS / "axe-core" / "axe.min.js"
 LANGS = ("ru", "kk")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # GET endpoints that act rather than show (they redirect), or are not pages.
 NOT_PAGES = {"accounts.logout", "core.set_language", "static", "bootstrap.static"}
 MAX_PAGES_PER_WALK = 250

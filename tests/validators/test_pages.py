@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 
 import pytest
 
-from tests.validators.conftest import AXE, LANGS, VNU
+from tests.validators.conftest import AXE, BROWSER_ARGS, CHROMIUM, LANGS, VNU
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("validators")]
 
@@ -71,39 +72,64 @@ def _axe(page) -> list[dict]:
     )
 
 
-def test_every_page_passes_axe_on_desktop_and_phone(walk, demo_app, demo_server, browser):
+def _axe_walk(walk, password: str, server: str) -> tuple[int, set[str]]:
+    from playwright.sync_api import sync_playwright
+
     pages = walk.by_endpoint()
     by_role: dict[str, list] = {}
     for page in pages.values():
         by_role.setdefault(page.role, []).append(page)
-    problems = set()
+    problems: set[str] = set()
     checked = 0
-    for role, role_pages in sorted(by_role.items()):
-        email = walk.logins.get(role)
-        for lang in LANGS:
-            for screen, viewport in SCREENS.items():
-                context = browser.new_context(viewport=viewport, bypass_csp=True,
-                                              is_mobile=screen == "phone")
-                tab = context.new_page()
-                tab.set_default_timeout(20_000)
-                if email:
-                    tab.goto(demo_server + "/login")
-                    tab.fill("input[name=email]", email)
-                    tab.fill("input[name=password]", demo_app.config["DEMO_PASSWORD"])
-                    tab.locator("form:has(input[name=password]) [type=submit]").click()
-                    tab.wait_for_load_state()
-                tab.request.post(demo_server + "/lang", form={"lang": lang, "next": "/"})
-                for page in role_pages:
-                    tab.goto(demo_server + page.url)
-                    checked += 1
-                    for violation in _axe(tab):
-                        if violation["impact"] in ("serious", "critical"):
-                            targets = "; ".join(
-                                " ".join(n["target"][0:1]) if isinstance(n["target"][0], str)
-                                else str(n["target"]) for n in violation["nodes"][:3]
-                            )
-                            problems.add(f"{violation['id']} ({violation['impact']}) "
-                                         f"{role} {lang} {screen} {page.url}: {targets}")
-                context.close()
-    assert checked >= 4 * len(pages)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        for role, role_pages in sorted(by_role.items()):
+            email = walk.logins.get(role)
+            for lang in LANGS:
+                for screen, viewport in SCREENS.items():
+                    context = browser.new_context(viewport=viewport, bypass_csp=True,
+                                                  is_mobile=screen == "phone")
+                    tab = context.new_page()
+                    tab.set_default_timeout(20_000)
+                    if email:
+                        tab.goto(server + "/login")
+                        tab.fill("input[name=email]", email)
+                        tab.fill("input[name=password]", password)
+                        tab.locator("form:has(input[name=password]) [type=submit]").click()
+                        tab.wait_for_load_state()
+                    tab.request.post(server + "/lang", form={"lang": lang, "next": "/"})
+                    for page in role_pages:
+                        tab.goto(server + page.url)
+                        checked += 1
+                        for violation in _axe(tab):
+                            if violation["impact"] in ("serious", "critical"):
+                                targets = "; ".join(
+                                    " ".join(n["target"][0:1]) if isinstance(n["target"][0], str)
+                                    else str(n["target"]) for n in violation["nodes"][:3]
+                                )
+                                problems.add(f"{violation['id']} ({violation['impact']}) "
+                                             f"{role} {lang} {screen} {page.url}: {targets}")
+                    context.close()
+        browser.close()
+    return checked, problems
+
+
+def test_every_page_passes_axe_on_desktop_and_phone(walk, demo_app, demo_server):
+    # Playwright's sync API refuses a thread where an asyncio loop runs (a test before this
+    # one in the same worker may have left one): the browser gets a thread of its own.
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["result"] = _axe_walk(walk, demo_app.config["DEMO_PASSWORD"], demo_server)
+        except BaseException as error:  # re-raised below, in the test's own thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name="axe")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    checked, problems = outcome["result"]
+    assert checked >= 4 * len(walk.by_endpoint())
     assert not problems, f"{len(problems)} violation(s):\n" + "\n".join(sorted(problems))
