@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask import current_app
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
@@ -59,6 +60,7 @@ class Page:
     endpoint: str
     url: str
     html: str
+    method: str = "GET"
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Walk:
     pages: dict[tuple[str, str, str], Page] = field(default_factory=dict)
     other: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    templates: set[str] = field(default_factory=set)
     logins: dict[str, str] = field(default_factory=dict)
 
     def by_endpoint(self) -> dict[str, Page]:
@@ -114,7 +117,9 @@ def demo_app(tmp_path_factory):
             .join(Enrollment, Enrollment.user_id == User.id)
             .join(Attempt, Attempt.enrollment_id == Enrollment.id).order_by(Attempt.id).limit(1)
         ).first() or (None, None, None)
+        extra = _extra_pages()
         db.session.remove()
+    app.config["DEMO_EXTRA"] = extra
     # Every kind of demo account the seed prints (admin, coordinator, union.coordinator,
     # chair, local.coordinator, …): one of each, named by its address.
     logins = {}
@@ -134,6 +139,37 @@ def demo_app(tmp_path_factory):
         "kind": ["post", "pre"]}
     app.config["DEMO_PASSWORD"] = DEMO_PASSWORD
     return app
+
+
+def _extra_pages() -> list[tuple]:
+    """(label, method, url, form data, expected status) of pages no link leads to."""
+    from flask import url_for
+
+    from school.accounts.models import User
+    from school.accounts.services import make_reset_token
+    from school.releases.models import OutgoingLetter, ReleaseRequest
+    from school.releases.requests import make_token
+
+    pages = [("certificates.verify_unknown", "GET", "/verify/NOSUCHCODE0", None, 404)]
+    trainee = db.session.scalar(db.select(User).where(User.email == "trainee@demo.kz"))
+    release = db.session.scalar(db.select(ReleaseRequest).where(ReleaseRequest.nonce.is_not(None))
+                                .order_by(ReleaseRequest.id).limit(1))
+    letter = db.session.scalar(db.select(OutgoingLetter).where(OutgoingLetter.kind == "release")
+                               .order_by(OutgoingLetter.id).limit(1))
+    with current_app.test_request_context():
+        if trainee is not None:
+            pages.append(("accounts.reset_password", "GET", url_for(
+                "accounts.reset_password", token=make_reset_token(trainee)), None, 200))
+        if release is not None:
+            pages.append(("releases.answer", "GET", url_for(
+                "releases.answer", request_id=release.id, token=make_token(release)), None, 200))
+            pages.append(("releases.answer_error", "GET", url_for(
+                "releases.answer", request_id=release.id, token="not-a-token"), None, 400))
+            # (400: any refusal of the link, 4xx)
+        if letter is not None:
+            pages.append(("releases.verify_letter", "POST", "/verify", {
+                "number": letter.number, "surname": letter.holder_name.split()[0]}, 200))
+    return pages
 
 
 def _sign_in(client, app, email: str | None, lang: str) -> None:
@@ -227,10 +263,33 @@ def walk(demo_app) -> Walk:
     result = Walk(logins=dict(demo_app.config["DEMO_LOGINS"]))
     samples: dict[str, list] = {k: list(v) for k, v in demo_app.config["DEMO_SAMPLES"].items()}
     people = [("anonymous", None), *demo_app.config["DEMO_LOGINS"].items()]
-    for lang in LANGS:
-        for role, email in people:
-            _walk_one(demo_app, role, email, lang, result, samples)
+    from flask import template_rendered
+
+    def seen(_app, template, context, **extra):
+        result.templates.add(template.name)
+
+    with template_rendered.connected_to(seen, demo_app):
+        for lang in LANGS:
+            for role, email in people:
+                _walk_one(demo_app, role, email, lang, result, samples)
+            _visit_extra(demo_app, lang, result)
     return result
+
+
+def _visit_extra(app, lang: str, walk: Walk) -> None:
+    """Pages behind a mailed link, a wrong address or a form: reached as their users reach
+    them, judged like the others (the browser checks load the HTML the server sent)."""
+    client = app.test_client()
+    client.post("/lang", data={"lang": lang, "next": "/"})
+    for label, method, url, data, status in app.config["DEMO_EXTRA"]:
+        response = client.open(url, method=method, data=data)
+        wrong = (response.status_code // 100 != status // 100 if status % 100 == 0
+                 else response.status_code != status)
+        if wrong or response.mimetype != "text/html":
+            walk.errors.append(f"extra {label} {lang} {url}: {response.status_code}")
+            continue
+        walk.pages[("anonymous", lang, label)] = Page(
+            "anonymous", lang, label, url, response.get_data(as_text=True), method)
 
 
 @pytest.fixture(scope="session")
