@@ -255,7 +255,7 @@ def _store_chunk(batch_id: int, chunk: _Chunk, pdfs: list[bytes]) -> list[int] |
     moved the counter or issued for one of these people meanwhile (plan again)."""
     with write_transaction():
         batch = _running_batch(batch_id)
-        counter = services._locked_counter(chunk.today.year)
+        counter = services.locked_counter(chunk.today.year)
         if counter.last_value != chunk.base:
             return None
         ids = [issue.enrollment_id for issue in chunk.issues]
@@ -282,7 +282,7 @@ def _issue_chunk_locked(batch_id: int, size: int, render: services.Renderer) -> 
         event = services.event_for_printing(batch.event_id)
         # Lock first, then choose: a concurrent one-by-one issue cannot slip in between.
         today = services.local_today()
-        services._locked_counter(today.year)
+        services.locked_counter(today.year)
         by = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
         enrollments = list(
             db.session.scalars(

@@ -76,11 +76,12 @@ def normalize_code(code: str) -> str:
     return "".join(code.split()).replace("-", "").upper()
 
 
-def _locked_counter(year: int) -> RegistryCounter:
-    """The year's counter row, created if missing, locked until the transaction ends."""
+def locked_counter(year: int, name: str = REGISTRY) -> RegistryCounter:
+    """The year's counter row of a register (certificates, outgoing letters), created if
+    missing, locked until the transaction ends."""
     query = (
         select(RegistryCounter)
-        .where(RegistryCounter.name == REGISTRY, RegistryCounter.year == year)
+        .where(RegistryCounter.name == name, RegistryCounter.year == year)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -92,7 +93,7 @@ def _locked_counter(year: int) -> RegistryCounter:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         db.session.execute(
             insert(RegistryCounter)
-            .values(name=REGISTRY, year=year, last_value=0)
+            .values(name=name, year=year, last_value=0)
             .on_conflict_do_nothing(index_elements=["name", "year"])
         )
         counter = db.session.scalar(query)
@@ -101,7 +102,7 @@ def _locked_counter(year: int) -> RegistryCounter:
 
 def allocate_numbers(year: int, count: int) -> list[str]:
     """`count` consecutive registry numbers of `year`, taken under the counter's lock."""
-    counter = _locked_counter(year)
+    counter = locked_counter(year)
     first = counter.last_value + 1
     counter.last_value += count
     db.session.flush()

@@ -18,13 +18,11 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from school import pdf
 from school.accounts.models import Category
 from school.certificates import documents
-from school.certificates.models import RegistryCounter
+from school.certificates.services import locked_counter
 from school.core.names import canonical_number, holder_matches
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment
@@ -49,27 +47,6 @@ ART_159 = {
 
 def prefix() -> str:
     return str(documents.setting("LETTER_PREFIX", DEFAULT_PREFIX))
-
-
-def _locked_counter(year: int) -> RegistryCounter:
-    query = (
-        select(RegistryCounter)
-        .where(RegistryCounter.name == REGISTRY, RegistryCounter.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    counter = db.session.scalar(query)
-    if counter is None:
-        # Two first letters of a year may both miss the row: exactly one inserts it.
-        dialect = db.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        db.session.execute(
-            insert(RegistryCounter)
-            .values(name=REGISTRY, year=year, last_value=0)
-            .on_conflict_do_nothing(index_elements=["name", "year"])
-        )
-        counter = db.session.scalar(query)
-    return counter
 
 
 def current(enrollment_id: int, kind: str, lang: str) -> OutgoingLetter | None:
@@ -192,7 +169,7 @@ def issue(kind: str, lang: str, enrollment: Enrollment, *, employer: Employer | 
     if kind == "release" and employer is None:
         employer = letter_employer(enrollment)
     year = (today or local_today()).year
-    counter = _locked_counter(year)  # serialises issuers before the look-up
+    counter = locked_counter(year, REGISTRY)  # serialises issuers before the look-up
     existing = current(enrollment.id, kind, lang)
     employer_id = employer.id if employer is not None else None
     if existing is not None:
