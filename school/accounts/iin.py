@@ -32,3 +32,20 @@ def is_valid(iin: str) -> bool:
         return False
     expected = check_digit(iin[:11])
     return expected is not None and expected == int(iin[11])
+
+
+def gender_from_iin(iin: str | None) -> str | None:
+    """"f" or "m" from a valid IIN's 7th digit (odd: male, even: female), else None.
+
+    The 7th digit codes century and sex: 1/3/5 male, 2/4/6 female (19th/20th/21st century).
+    An invalid or missing number gives None: the caller then uses a neutral form.
+    """
+    value = normalize(iin)
+    if not is_valid(value):
+        return None
+    digit = int(value[6])
+    if digit in (1, 3, 5):
+        return "m"
+    if digit in (2, 4, 6):
+        return "f"
+    return None

@@ -59,3 +59,21 @@ def test_changing_the_last_digit_makes_it_invalid(first11, shift):
     if digit is None:
         return
     assert not iin.is_valid(first11 + str((digit + shift) % 10))
+
+
+def test_gender_from_iin_reads_the_seventh_digit():
+    from school.accounts.iin import gender_from_iin
+
+    assert gender_from_iin("850425300126") == "m"  # 3: male, 20th century
+    assert gender_from_iin("900103400560") == "f"  # 4: female, 20th century
+    assert gender_from_iin("020731500813") == "m"  # 5: male, 21st century
+    assert gender_from_iin("8504 2530 0126") == "m"  # typed with spaces
+
+
+def test_gender_from_iin_is_none_when_unknown():
+    from school.accounts.iin import gender_from_iin
+
+    assert gender_from_iin(None) is None
+    assert gender_from_iin("") is None
+    assert gender_from_iin("850425300127") is None  # bad check digit
+    assert gender_from_iin("12345") is None
