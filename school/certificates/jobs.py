@@ -46,6 +46,10 @@ from school.extensions import db, write_transaction
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK = 24
+# The progress bar moves at least this many times: a 31-person event is issued in chunks of
+# four (committed one by one), not in one of 24 and one of 7.
+PROGRESS_STEPS = 8
+MIN_CHUNK = 2
 OPTIMISTIC_TRIES = 3
 _threads: list[threading.Thread] = []
 _worker_app: Flask | None = None
@@ -117,7 +121,7 @@ def run_batch(batch_id: int, *, processes: int | None = None) -> int:
             return 0
         batch.status = BatchStatus.running
         batch.started_at = batch.heartbeat_at = utcnow()
-    chunk = int(services.documents.setting("CERTIFICATE_BATCH_CHUNK", DEFAULT_CHUNK))
+        chunk = chunk_size(batch.total)
     issued = 0
     unmailed: list[int] = []
 
@@ -155,6 +159,14 @@ def run_batch(batch_id: int, *, processes: int | None = None) -> int:
             batch.error = failure_message(exc)[:500]
             batch.finished_at = utcnow()
     return issued
+
+
+def chunk_size(total: int) -> int:
+    """Certificates per chunk: CERTIFICATE_BATCH_CHUNK at most, and small enough that the
+    progress (committed after every chunk) moves about PROGRESS_STEPS times."""
+    largest = int(services.documents.setting("CERTIFICATE_BATCH_CHUNK", DEFAULT_CHUNK))
+    steps = -(-max(total, 1) // PROGRESS_STEPS)
+    return max(1, min(largest, max(MIN_CHUNK, steps)))
 
 
 def failure_message(exc: BaseException) -> str:
