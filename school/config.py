@@ -109,7 +109,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Upload previews (names, IINs) are deleted after this many seconds.
         "UPLOAD_TTL": int(env.get("UPLOAD_TTL") or 3600),
-        "CONSENT_VERSION": "2026-11",
+        # The consent text's version (templates/accounts/_consent_text.html): bump it when
+        # the words change, so every record says which text the person accepted.
+        "CONSENT_VERSION": "2026-12",
+        # The personal-data operator named in the consent text (Law No. 94-V, art. 8).
+        "OPERATOR_NAME_RU": env.get("OPERATOR_NAME_RU", "ОЮЛ «Федерация профсоюзов Республики "
+                                    "Казахстан»"),
+        "OPERATOR_NAME_KK": env.get("OPERATOR_NAME_KK", "«Қазақстан Республикасы Кәсіподақтар "
+                                    "федерациясы» ЗТБ"),
+        "OPERATOR_NAME_EN": env.get("OPERATOR_NAME_EN", "Federation of Trade Unions of the "
+                                    "Republic of Kazakhstan"),
+        "OPERATOR_BIN": env.get("OPERATOR_BIN", "000000000000"),
+        # People inactive this many years are anonymised by `flask anonymise-expired`.
+        "RETENTION_YEARS": int(env.get("RETENTION_YEARS") or 5),
         "PAGE_SIZE": 25,
         # Self check-in: open from N minutes before a session to N minutes after its end;
         # a check-in more than N minutes after the start counts as late.

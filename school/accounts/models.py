@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,6 +94,15 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Part of every reset token: changing the password invalidates tokens already sent.
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The consent is asked at the next sign-in, before any other page, and until then mail
+    # is limited to the invitation: people a coordinator entered, and those who withdrew
+    # (school/accounts/consent.py).
+    consent_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Consent withdrawn (kept on the person for one-glance checks: rosters, exports,
+    # nomination); cleared when they consent again.
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by `flask anonymise-expired` (school/accounts/privacy.py): name, contacts, IIN gone.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     region: Mapped[Region | None] = relationship()
     union: Mapped[SectoralUnion | None] = relationship()
