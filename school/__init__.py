@@ -260,6 +260,14 @@ def _register_hooks(app: Flask) -> None:
         """An instant as wall-clock time in Kazakhstan."""
         return to_local(instant).strftime(fmt) if instant else ""
 
+    from school.core.formatting import format_hours
+
+    app.add_template_filter(format_hours, "hours")  # «16», «1,5»: never «16.00»
+    from school.core.addressing import salutation, sign_off
+
+    app.add_template_global(salutation)  # every mail's first line
+    app.add_template_global(sign_off)  # and its last
+
     @app.context_processor
     def _template_globals():
         from flask_babel import get_locale

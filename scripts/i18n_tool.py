@@ -1,7 +1,8 @@
 """Helpers for scripts/i18n: list untranslated entries, merge translations from a JSON file.
 
 `add FILE.json` takes {"English msgid": {"ru": "…", "kk": "…"}} (a plural entry is keyed by
-its singular id and gives a list of forms: three for ru, two for kk). Several people add
+its singular id and gives a list of forms: three for ru, two for kk; an entry with a
+pgettext context is keyed "context\u0004msgid", as gettext itself joins them). Several people add
 translations at once, so scripts/i18n runs this under a lock after re-extracting.
 """
 
@@ -39,6 +40,8 @@ def missing() -> int:
         for message in catalog:
             if message.id and _empty(message):
                 key = message.id[0] if isinstance(message.id, tuple) else message.id
+                if message.context:
+                    key = f"{message.context}\x04{key}"
                 print(f"{lang}\t{json.dumps(key, ensure_ascii=False)}")
                 count += 1
     return count
@@ -52,6 +55,8 @@ def add(source: Path) -> None:
             if not message.id:
                 continue
             key = message.id[0] if isinstance(message.id, tuple) else message.id
+            if message.context:
+                key = f"{message.context}\x04{key}"
             entry = wanted.get(key, {}).get(lang)
             if entry is None:
                 continue

@@ -56,7 +56,7 @@ def test_every_message_is_translated(lang):
     for template_msg in _template():
         if not template_msg.id:
             continue
-        msg = catalog.get(template_msg.id)
+        msg = catalog.get(template_msg.id, context=template_msg.context)  # pgettext
         if msg is None:
             problems.append(f"missing: {template_msg.id!r}")
             continue
@@ -139,7 +139,8 @@ def test_the_catalogue_holds_every_string_in_the_code(tmp_path):
     fresh = tmp_path / "fresh.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-k", "ngettext:1,2", "--no-location",
+         "-k", "_l", "-k", "lazy_gettext", "-k", "ngettext:1,2", "-k", "pgettext:1c,2",
+         "-k", "npgettext:1c,2,3", "-k", "lazy_pgettext:1c,2", "--no-location",
          "-o", str(fresh), ".", "templates/_macros"],
         cwd=root, check=True, capture_output=True,
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from babel import dates as babel_dates
-from babel.dates import format_interval, get_day_names
+from babel.dates import get_day_names
 from flask import (
     Blueprint,
     Response,
@@ -44,6 +44,7 @@ from school.catalog.models import (
     EventSession,
     Program,
 )
+from school.core import formatting
 from school.core.cache import cached_for_anonymous
 from school.core.utils import flash_domain_error, get_or_404, paginate
 from school.errors import DomainError
@@ -536,12 +537,5 @@ def clone_event(event_id: int):
 
 @bp.app_template_filter("date_span")
 def date_span(first: date, last: date | None = None) -> str:
-    """«12–14 мар. 2027 г.», «2027 ж. 12–14 нау.», «Mar 12 – 14, 2027»."""
-    return _date_span(first, last or first, str(get_locale()))
-
-
-@functools.lru_cache(maxsize=4096)
-def _date_span(first: date, last: date, locale: str) -> str:
-    # Babel matches interval skeletons on every call (about 0.4 ms); a catalogue page
-    # shows the same few spans again and again.
-    return format_interval(first, last, "yMMMMd", locale=locale)
+    """«12–14 мар. 2027 г.», «2027 ж. 12–14 наурыз», «Mar 12 – 14, 2027»; one day, one date."""
+    return formatting.date_span(first, last, str(get_locale()))

@@ -15,6 +15,7 @@ from decimal import Decimal
 from flask import current_app
 
 from school.catalog.models import Event, EventFormat, EventKind
+from school.core.formatting import format_hours
 from school.timeutil import to_local
 
 DEFAULT_PREFIX = "FPRK"
@@ -74,11 +75,8 @@ def fmt_dates(start: date, end: date) -> str:
 
 
 def fmt_hours(hours: Decimal | int | float | None) -> str:
-    if hours is None:
-        return "0"
-    value = Decimal(str(hours)).normalize()
-    text = f"{value:f}"
-    return text.replace(".", ",")
+    """«16», «1,5» (the decimal comma of both document languages): never «16.00»."""
+    return format_hours(hours, "ru")
 
 
 def ru_plural(n: int, one: str, few: str, many: str) -> str:

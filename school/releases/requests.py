@@ -273,7 +273,7 @@ def _coordinators(request: ReleaseRequest) -> list[User]:
 def _tell_staff(request: ReleaseRequest, template: str, **extra) -> None:
     context = {**_context(request), **extra}
     for person in _coordinators(request):
-        queue_mail(person.email, template, locale=person.locale, **context)
+        queue_mail(person.email, template, locale=person.locale, recipient=person, **context)
 
 
 # --- the answer link --------------------------------------------------------------------------
