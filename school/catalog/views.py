@@ -19,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -199,7 +199,9 @@ def personal_feed(token: str):
     user = services.user_for_feed(token)
     if user is None:
         abort(404)
-    body = ical.feed_ics(services.feed_sessions(user), _("My trainings"))
+    # The owner's language, not the calendar app's Accept-Language (issue 13).
+    with force_locale(user.locale if user.locale in ("ru", "kk", "en") else "ru"):
+        body = ical.feed_ics(services.feed_sessions(user), _("My trainings"))
     response = _ics_response(body, "trainings.ics")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
