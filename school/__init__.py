@@ -108,6 +108,7 @@ def _init_models() -> None:
     from school.commissions import models as _commissions  # noqa: F401
     from school.enrollment import models as _enrollment  # noqa: F401
     from school.evaluation import models as _evaluation  # noqa: F401
+    from school.materials import models as _materials  # noqa: F401
     from school.orgs import models as _orgs  # noqa: F401
     from school.planning import models as _planning  # noqa: F401
     from school.releases import models as _releases  # noqa: F401
@@ -179,6 +180,8 @@ def _register_blueprints(app: Flask) -> None:
     from school.core.views import bp as core_bp
     from school.enrollment.views import bp as enrollment_bp
     from school.evaluation.views import bp as evaluation_bp
+    from school.materials.views import bp as materials_bp
+    from school.attendance.online_views import bp as online_attendance_bp
     from school.orgs.views import bp as orgs_bp
     from school.planning.views import bp as planning_bp
     from school.releases.views import bp as releases_bp
@@ -197,6 +200,8 @@ def _register_blueprints(app: Flask) -> None:
         releases_bp,
         planning_bp,
         evaluation_bp,
+        materials_bp,
+        online_attendance_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -235,6 +236,11 @@ class Event(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Entered after it was held (a record of a past seminar): shown and audited as such.
+    recorded_after: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Online attendance from a meeting report; None: the app's config default.
+    online_present_percent: Mapped[int | None]
+    online_late_minutes: Mapped[int | None]
 
     program: Mapped[Program] = relationship(back_populates="events")
     region: Mapped[Region | None] = relationship()

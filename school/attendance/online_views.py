@@ -1,0 +1,129 @@
+"""Pages for online attendance from a meeting report: upload, preview, apply."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectMultipleField
+
+from school.attendance import online_report, services
+from school.catalog.models import Event, EventSession
+from school.core.uploads import drop_upload, keep_upload, read_upload
+from school.core.utils import get_or_404, optional_int
+from school.errors import DomainError
+from school.extensions import db, limiter
+from school.permissions import TEACHING, allow
+
+bp = Blueprint("online_attendance", __name__)
+KIND = "online-report"
+
+
+class ReportUploadForm(FlaskForm):
+    file = FileField(_l("Participants report (CSV or XLSX)"), validators=[FileRequired()],
+                     description=_l("As Zoom or Microsoft Teams export it."))
+
+
+class ApplyForm(FlaskForm):
+    accept = SelectMultipleField(coerce=optional_int, validate_choice=False)
+    replace_own = BooleanField(_l("Also replace the marks instructors set themselves"))
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = get_or_404(Event, event_id)
+    if not services.can_mark(current_user, event):
+        abort(404)
+    return event
+
+
+def _session_or_404(event: Event, session_id) -> EventSession:
+    found = next((s for s in event.sessions if s.id == optional_int(session_id)), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _kept(event: Event, sess: EventSession) -> str | None:
+    kept = session.get("online_report") or {}
+    if kept.get("event_id") == event.id and kept.get("session_id") == sess.id:
+        return kept.get("digest")
+    return None
+
+
+@bp.get("/events/<int:event_id>/attendance/online")
+@allow(TEACHING)
+def page(event_id: int):
+    event = _event_or_404(event_id)
+    if not event.sessions:
+        abort(404)
+    chosen = request.args.get("session") or event.sessions[0].id
+    sess = _session_or_404(event, chosen)
+    data = read_upload(KIND, _kept(event, sess))
+    report = online_report.plan(event, sess, data) if data is not None else None
+    percent, late = online_report.settings(event)
+    return render_template(
+        "attendance/online_report.html", event=event, selected=sess, report=report,
+        upload_form=ReportUploadForm(), apply_form=ApplyForm(), percent=percent, late=late)
+
+
+@bp.post("/events/<int:event_id>/attendance/online")
+@allow(TEACHING)
+@limiter.limit("30 per hour", methods=["POST"])
+def upload(event_id: int):
+    event = _event_or_404(event_id)
+    sess = _session_or_404(event, request.args.get("session"))
+    form = ReportUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.stream.read(online_report.MAX_BYTES + 1)
+        report = online_report.plan(event, sess, data)
+        if report.ok:
+            session["online_report"] = {"event_id": event.id, "session_id": sess.id,
+                                        "digest": keep_upload(KIND, data)}
+        else:
+            for error in report.errors:
+                flash(error, "danger")
+    else:
+        flash(_("Choose the report file."), "warning")
+    return redirect(url_for(".page", event_id=event.id, session=sess.id))
+
+
+@bp.post("/events/<int:event_id>/attendance/online/apply")
+@allow(TEACHING)
+def apply(event_id: int):
+    event = _event_or_404(event_id)
+    sess = _session_or_404(event, request.args.get("session"))
+    form = ApplyForm()
+    back = redirect(url_for(".page", event_id=event.id, session=sess.id))
+    if not form.validate_on_submit():
+        return back
+    digest = _kept(event, sess)
+    data = read_upload(KIND, digest)
+    if data is None:
+        flash(_("Upload the file again: the preview has expired."), "warning")
+        return back
+    try:
+        report = online_report.apply(
+            event, sess, data, current_user, accept_names={i for i in form.accept.data or () if i},
+            replace_own=form.replace_own.data)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return back
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            flash(error, "danger")
+        return back
+    db.session.commit()
+    drop_upload(KIND, digest)
+    session.pop("online_report", None)
+    if report.changed:
+        flash(ngettext("%(num)d mark saved.", "%(num)d marks saved.", report.changed),
+              "success")
+    else:
+        flash(_("Nothing changed."), "info")
+    return redirect(url_for("attendance.sheet", event_id=event.id, session=sess.id))

@@ -1,0 +1,152 @@
+"""Pages of the materials feature: the list of an event's materials, adding, downloading."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from school.catalog.models import Event
+from school.core.utils import get_or_404
+from school.errors import DomainError
+from school.extensions import db
+from school.materials import services
+from school.materials.forms import EmptyForm, FileForm, LinkForm
+from school.materials.models import EventMaterial
+from school.permissions import SIGNED_IN, allow
+from school.timeutil import to_local
+
+bp = Blueprint("materials", __name__)
+
+
+def _event_or_404(event_id: int, *, manage: bool = False) -> Event:
+    """The event if the current person may see its materials (or add them); else 404."""
+    event = get_or_404(Event, event_id)
+    allowed = services.can_manage if manage else services.can_see
+    if not allowed(current_user, event):
+        abort(404)
+    return event
+
+
+def _material_or_404(material_id: int) -> EventMaterial:
+    material = get_or_404(EventMaterial, material_id)
+    if not services.can_see(current_user, material.event):
+        abort(404)
+    return material
+
+
+def _session_choices(form, event: Event) -> None:
+    form.session_id.choices = [(None, _("The whole event"))] + [
+        (s.id, f"{to_local(s.starts_at).strftime('%d.%m.%Y %H:%M')} {s.topic or ''}".strip())
+        for s in event.sessions]
+
+
+@bp.get("/events/<int:event_id>/materials")
+@allow(SIGNED_IN)
+def event_materials(event_id: int):
+    event = _event_or_404(event_id)
+    manage = services.can_manage(current_user, event)
+    file_form, link_form = FileForm(prefix="file"), LinkForm(prefix="link")
+    _session_choices(file_form, event)
+    _session_choices(link_form, event)
+    items = services.materials_of(event)
+    by_session = {s.id: [m for m in items if m.session_id == s.id] for s in event.sessions}
+    return render_template(
+        "materials/event.html", event=event, manage=manage, general=[
+            m for m in items if m.session_id is None], by_session=by_session,
+        file_form=file_form, link_form=link_form, button=EmptyForm(),
+        may_remove=lambda m: services.may_remove(current_user, m),
+        max_mb=services.max_bytes() // (1024 * 1024))
+
+
+def _back(event: Event):
+    return redirect(url_for("materials.event_materials", event_id=event.id))
+
+
+def _save(event: Event, action, message: str) -> None:
+    try:
+        action()
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return
+    db.session.commit()
+    flash(message, "success")
+
+
+@bp.post("/events/<int:event_id>/materials/file")
+@allow(SIGNED_IN)
+def add_file(event_id: int):
+    event = _event_or_404(event_id, manage=True)
+    form = FileForm(prefix="file")
+    _session_choices(form, event)
+    if form.validate_on_submit():
+        upload = form.file.data
+        # One byte over the limit is enough to refuse: never read an unbounded stream.
+        data = upload.stream.read(services.max_bytes() + 1)
+        _save(event, lambda: services.add_file(
+            event, current_user, filename=upload.filename or "", data=data,
+            title=form.title.data, session_id=form.session_id.data),
+            _("The material has been added."))
+    else:
+        flash(_("Choose a file to attach."), "warning")
+    return _back(event)
+
+
+@bp.post("/events/<int:event_id>/materials/link")
+@allow(SIGNED_IN)
+def add_link(event_id: int):
+    event = _event_or_404(event_id, manage=True)
+    form = LinkForm(prefix="link")
+    _session_choices(form, event)
+    if form.validate_on_submit():
+        _save(event, lambda: services.add_link(
+            event, current_user, url=form.url.data, title=form.title.data,
+            session_id=form.session_id.data), _("The link has been added."))
+    else:
+        flash(_("Give a full web address starting with https://."), "warning")
+    return _back(event)
+
+
+@bp.post("/materials/<int:material_id>/remove")
+@allow(SIGNED_IN)
+def remove(material_id: int):
+    material = _material_or_404(material_id)
+    if not services.may_remove(current_user, material):
+        abort(404)
+    event = material.event
+    if EmptyForm().validate_on_submit():
+        _save(event, lambda: services.remove(material, current_user),
+              _("The material has been removed."))
+    return _back(event)
+
+
+@bp.get("/materials/<int:material_id>/download")
+@allow(SIGNED_IN)
+def download(material_id: int):
+    material = _material_or_404(material_id)
+    if material.is_link:
+        return redirect(material.url)
+    name = material.filename or "file"
+    response = Response(material.content, mimetype=material.mimetype)
+    # The ASCII name for old clients, the real one (Cyrillic) as RFC 5987 filename*.
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{services.ascii_filename(name)}"; '
+        f"filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.set_etag(material.sha256 or "")
+    return response
+
+
+@bp.app_template_global()
+def materials_panel(event: Event) -> dict | None:
+    """For the event page: how many materials, to those who may see them."""
+    if not services.can_see(current_user, event):
+        return None
+    count = db.session.scalar(
+        db.select(db.func.count()).select_from(EventMaterial)
+        .where(EventMaterial.event_id == event.id))
+    return {"count": count}
