@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -146,6 +147,10 @@ class Program(db.Model):
     certificate_title_kk: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-step approval (school/enrollment/twostep.py): the branch coordinator, then the
+    # training centre; the seat is held from the first approval when asked.
+    two_step_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    hold_seat_first_step: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     audience_rows: Mapped[list[ProgramAudience]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -312,6 +317,13 @@ class EventQuota(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
     seats: Mapped[int]
+    # "ceiling": at most `seats` from the branch (the default); "reserve": `seats` held for
+    # the branch until `release_on` (default 7 days before the start), then released to
+    # everyone by `flask release-held-seats` (school/enrollment/holds.py).
+    mode: Mapped[str] = mapped_column(String(16), default="ceiling", server_default="ceiling")
+    release_on: Mapped[date | None] = mapped_column(Date)
+    release_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="quotas")
     branch: Mapped[Branch] = relationship()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Numeric, String, text
+from sqlalchemy import ForeignKey, Index, Numeric, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.accounts.models import Category
@@ -104,6 +104,14 @@ class Enrollment(db.Model):
     attended_sessions: Mapped[int | None]
     attended_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Issue 22: two-step approval (1 = awaits the branch, 2 = awaits the training centre;
+    # seat_held: a pending row that already holds a seat), walk-ins, substitutions, transfers.
+    approval_step: Mapped[int | None]
+    seat_held: Mapped[bool] = mapped_column(default=False, server_default=false())
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=false())
+    over_capacity_reason: Mapped[str | None] = mapped_column(String(500))
+    substituted_for_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id"))
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id"))
 
     # The person's organisation and category when they enrolled: reports count these,
     # so a person who moves keeps last year's numbers where they were.

@@ -25,6 +25,7 @@ from school.audit.services import record
 from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
 from school.catalog.services import SEAT_STATUSES, lock_event
 from school.dbtypes import utcnow
+from school.enrollment import twostep
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
@@ -77,23 +78,31 @@ class Seats:
     taken: int
     by_branch: Counter
     quotas: dict[int, int]
+    # Reservations not yet released (holds.py): branch → seats held for it.
+    held: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def count(cls, event: Event) -> Seats:
+        from school.enrollment.holds import RESERVE, holds_seat
+
         rows = db.session.execute(
             select(Enrollment.branch_id, func.count())
-            .where(Enrollment.event_id == event.id, Enrollment.status.in_(SEAT_STATUSES))
+            .where(Enrollment.event_id == event.id, holds_seat())
             .group_by(Enrollment.branch_id)
         ).all()
-        quotas = dict(
-            db.session.execute(
-                select(EventQuota.branch_id, EventQuota.seats).where(
-                    EventQuota.event_id == event.id
-                )
-            ).all()
-        )
+        quota_rows = db.session.execute(
+            select(EventQuota.branch_id, EventQuota.seats, EventQuota.mode,
+                   EventQuota.released_at).where(EventQuota.event_id == event.id)
+        ).all()
+        quotas = {r.branch_id: r.seats for r in quota_rows if r.mode != RESERVE}
+        held = {r.branch_id: r.seats for r in quota_rows
+                if r.mode == RESERVE and r.released_at is None}
         by_branch = Counter({branch_id: n for branch_id, n in rows})
-        return cls(event.capacity, sum(by_branch.values()), by_branch, quotas)
+        return cls(event.capacity, sum(by_branch.values()), by_branch, quotas, held)
+
+    def unused_held(self, except_branch: int | None = None) -> int:
+        return sum(max(0, seats - self.by_branch[b]) for b, seats in self.held.items()
+                   if b != except_branch)
 
     @property
     def free(self) -> int:
@@ -102,12 +111,19 @@ class Seats:
     def allows(self, branch_id: int | None) -> bool:
         """A seat is free and the branch's quota (when it has one) is not used up.
 
-        A quota caps a branch; branches without one compete for the remaining seats.
+        A quota caps a branch; branches without one compete for the remaining seats. A
+        reservation (holds.py) keeps its seats for its branch until released; beyond them
+        the branch competes for the common pool like everyone.
         """
         if self.taken >= self.capacity:
             return False
+        if branch_id is not None and self.by_branch[branch_id] < self.held.get(branch_id, 0):
+            return True  # one of the seats held for the branch
         quota = self.quotas.get(branch_id) if branch_id is not None else None
-        return quota is None or self.by_branch[branch_id] < quota
+        if quota is not None and self.by_branch[branch_id] >= quota:
+            return False
+        # The common pool: what is neither taken nor held for other branches.
+        return self.taken + self.unused_held(branch_id) < self.capacity
 
     def take(self, branch_id: int | None) -> None:
         self.taken += 1
@@ -262,7 +278,9 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
         nominated_by_id=actor.id if actor else None,
     )
     approved_now = can_decide(actor, event, branch_id)
-    if event.approval_mode is not ApprovalMode.open and not approved_now:
+    if twostep.applies(event) and not (actor is not None and actor.has_role("admin")):
+        twostep.start(enrollment, event, actor, now)
+    elif event.approval_mode is not ApprovalMode.open and not approved_now:
         enrollment.status = S.pending
     else:
         if event.approval_mode is not ApprovalMode.open:
@@ -387,6 +405,8 @@ def _pending_for_decision(enrollment: Enrollment, actor: User) -> tuple[Event, E
 
 def approve(enrollment: Enrollment, actor: User, *, now: datetime | None = None) -> Enrollment:
     """Approve a request: a free seat (within the branch quota) or the waiting list."""
+    if enrollment.approval_step is not None:
+        return twostep.approve(enrollment, actor, now=now)
     now = now or utcnow()
     event, enrollment = _pending_for_decision(enrollment, actor)
     enrollment.decided_at, enrollment.decided_by_id = now, actor.id
@@ -400,6 +420,8 @@ def approve(enrollment: Enrollment, actor: User, *, now: datetime | None = None)
 
 def reject(enrollment: Enrollment, actor: User, reason: str, *,
            now: datetime | None = None) -> Enrollment:
+    if enrollment.approval_step is not None:
+        return twostep.reject(enrollment, actor, reason, now=now)
     reason = _clean_reason(reason)
     now = now or utcnow()
     _event, enrollment = _pending_for_decision(enrollment, actor)
@@ -458,8 +480,10 @@ def _clean_reason(reason: str | None) -> str:
     return cleaned
 
 
-def pending_query(actor: User, event_id: int | None = None):
-    """Requests the actor may decide, oldest first."""
+def pending_query(actor: User, event_id: int | None = None, step: int | None = None):
+    """Requests the actor may decide, oldest first. Two-step requests (twostep.py) wait at
+    the step the viewer decides: coordinators see step 1; admins every step, or `step`
+    (1 or 2) only."""
     from school.permissions import visible_branch_ids
 
     q = (
@@ -480,8 +504,12 @@ def pending_query(actor: User, event_id: int | None = None):
     if ids is not None:
         # Coordinators decide for their branches, and only where the event asks them to;
         # never on their own request.
-        q = q.where(Event.approval_mode == ApprovalMode.branch, Enrollment.branch_id.in_(ids),
-                    Enrollment.user_id != actor.id)
+        q = q.where(or_(and_(Event.approval_mode == ApprovalMode.branch,
+                             Enrollment.approval_step.is_(None)),
+                        Enrollment.approval_step == twostep.BRANCH_STEP),
+                    Enrollment.branch_id.in_(ids), Enrollment.user_id != actor.id)
+    elif step in (twostep.BRANCH_STEP, twostep.CENTRE_STEP):
+        q = q.where(Enrollment.approval_step == step)
     return q
 
 
@@ -512,8 +540,8 @@ def cancel(enrollment: Enrollment, actor: User, reason: str | None = None, *,
             )
     if enrollment.status not in CANCELLABLE:
         raise DomainError("not_cancellable", _l("This enrolment cannot be cancelled."))
-    held_seat = enrollment.status is S.confirmed
-    enrollment.status = S.cancelled
+    held_seat = enrollment.status is S.confirmed or enrollment.seat_held
+    enrollment.status, enrollment.seat_held = S.cancelled, False
     enrollment.cancelled_at, enrollment.cancelled_by_id = now, actor.id
     enrollment.reason = reason
     db.session.flush()
