@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,11 @@ class AttendanceStatus(enum.StrEnum):
         return str(ATTENDANCE_STATUS_LABELS[self])
 
     @property
+    def count_label(self) -> str:
+        """The label before a count of people («Присутствовали: 12», «Қатысқандар: 12»)."""
+        return str(ATTENDANCE_COUNT_LABELS[self])
+
+    @property
     def attended(self) -> bool:
         # Excused is a reason for absence, not attendance.
         return self in (AttendanceStatus.present, AttendanceStatus.late)
@@ -40,6 +46,14 @@ ATTENDANCE_STATUS_LABELS = {
     AttendanceStatus.late: _l("Late"),
     AttendanceStatus.excused: _l("Excused"),
     AttendanceStatus.absent: _l("Absent"),
+}
+
+# A status names one person's mark («Присутствовал(а)»); before a count it names a group.
+ATTENDANCE_COUNT_LABELS = {
+    AttendanceStatus.present: lazy_pgettext("count of people", "Present"),
+    AttendanceStatus.late: lazy_pgettext("count of people", "Late"),
+    AttendanceStatus.excused: lazy_pgettext("count of people", "Excused"),
+    AttendanceStatus.absent: lazy_pgettext("count of people", "Absent"),
 }
 
 
