@@ -311,7 +311,7 @@ def seed_people(count: int = 120) -> None:
 # run in this order (events before enrolments before attendance before certificates).
 FEATURE_SEEDS = (
     "catalog", "enrollment", "attendance", "certificates", "reports",
-    "commissions", "releases", "planning", "evaluation", "api",
+    "commissions", "releases", "planning", "evaluation", "api", "accounts",
 )
 
 

@@ -80,11 +80,15 @@ def build_message(to: str, template: str, *, locale: str | None = None,
         subject = render_template(f"mail/{template}.subject.txt", **context).strip()
         body = render_template(f"mail/{template}.txt", **context)
         html = text_to_html(body, locale)
+    from school.accounts.consent import mail_allowed
+
     message = SchoolMessage(
         subject=" ".join(subject.split()),
         body=body,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=[to],
+        # Without the person's consent only the invitation goes out (issue 13): a letter
+        # with no recipient is never sent.
+        to=[to] if mail_allowed(to, template) else [],
     )
     message.attach_alternative(html, "text/html")
     return message

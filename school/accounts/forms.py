@@ -88,7 +88,8 @@ class ResetPasswordForm(FlaskForm):
 
 class WithdrawConsentForm(FlaskForm):
     confirm = BooleanField(
-        _l("I understand that my account will be closed"), validators=[DataRequired()]
+        _l("I understand that my future enrolments will be cancelled"),
+        validators=[DataRequired()]
     )
 
 

@@ -29,10 +29,16 @@ def holder_of(iin: str | None, user: User | None) -> User | None:
 
 def refuse_quietly(claimant: User, holder: User, *, actor: User | None = None) -> None:
     """Audit the attempt and mail both people once the transaction commits."""
+    from school.accounts import claims
     from school.enrollment.notify import absolute_url, queue_mail
 
     record(actor or claimant, "user.iin_conflict", holder, claimant_id=claimant.id)
-    queue_mail(holder.email, "iin_claimed", locale=holder.locale, user=holder,
-               claimant_email=claimant.email)
+    if claims.claimable(holder) and actor is None:
+        # A coordinator entered the number's owner, who now registers: a way into the
+        # account that already holds their records (issue 13), at its own address.
+        claims.send_claim_link(holder, queued=True)
+    else:
+        queue_mail(holder.email, "iin_claimed", locale=holder.locale, user=holder,
+                   claimant_email=claimant.email)
     queue_mail(claimant.email, "iin_not_saved", locale=claimant.locale, user=claimant,
                link=absolute_url("accounts.profile"))

@@ -19,7 +19,6 @@ from school.accounts import iin as iin_rules
 from school.accounts import iin_claims
 from school.accounts.models import Category, ConsentRecord, Role, RoleGrant, User
 from school.audit.services import record
-from school.dbtypes import utcnow
 from school.errors import DomainError, Problems
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
@@ -254,14 +253,12 @@ def grant_consent(user: User, *, locale: str, ip_address: str | None) -> Consent
     return consent
 
 
-def withdraw_consent(user: User) -> None:
-    """Withdrawal keeps the record (it is the proof) and deactivates the account."""
-    consent = user.current_consent
-    if consent is None:
-        raise DomainError("no_consent", _l("There is no consent to withdraw."))
-    consent.withdrawn_at = utcnow()
-    user.active = False
-    record(user, "user.consent_withdrawn", user)
+def withdraw_consent(user: User) -> list:
+    """Withdrawal keeps the record (it is the proof) and stops processing
+    (school/accounts/privacy.py); the person may consent again at their next sign-in."""
+    from school.accounts import privacy
+
+    return privacy.withdraw(user)
 
 
 def update_profile(user: User, profile: Profile, actor: User | None = None) -> User:

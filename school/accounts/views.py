@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from school.accounts import services, sessions, throttle
+from school.accounts import privacy, services, sessions, throttle
 from school.accounts.forms import (
     ChangePasswordForm,
     EmptyForm,
@@ -118,6 +118,17 @@ def register():
         return redirect(url_for("core.index"))
     form = RegistrationForm()
     fill_org_choices(form)
+    if form.is_submitted():
+        from school.accounts import claims
+
+        owner = claims.claimable_by_email(form.email.data or "")
+        if owner is not None:
+            # A coordinator entered this person: a way into that account, not a dead end.
+            claims.send_claim_link(owner)
+            db.session.commit()
+            flash(_("Your coordinator has already created an account with this e-mail. We "
+                    "have sent a link to it: open it to set your password and log in."), "info")
+            return redirect(url_for("accounts.login"))
     if form.validate_on_submit():
         locale = str(get_locale() or "ru")
         try:
@@ -239,7 +250,7 @@ def withdraw_consent():
         flash(_("Tick the box to confirm."), "warning")
         return redirect(url_for("accounts.profile"))
     try:
-        services.withdraw_consent(current_user)
+        privacy.withdraw(current_user._get_current_object())
     except DomainError as e:
         db.session.rollback()
         flash(str(e.message), "danger")
@@ -247,7 +258,8 @@ def withdraw_consent():
     sessions.revoke_all(current_user)
     db.session.commit()
     logout_user()
-    flash(_("Your consent has been withdrawn and your account closed."), "info")
+    flash(_("Your consent has been withdrawn: your future enrolments are cancelled and staff "
+            "no longer see your contacts. To come back, log in and consent again."), "info")
     return redirect(url_for("core.index"))
 
 
@@ -388,4 +400,7 @@ def revoke_role(user_id: int, grant_id: int):
 
 
 # "Your devices" (the account's sessions) live in their own module, on this blueprint.
+# The consent page, the person's own data, possible duplicates (issue 13): their own modules.
+from school.accounts import consent_views as _consent_views  # noqa: E402,F401
 from school.accounts import device_views as _device_views  # noqa: E402,F401
+from school.accounts import duplicate_views as _duplicate_views  # noqa: E402,F401

@@ -189,10 +189,13 @@ def _roster_table(event: Event, viewer: User):
               _("Phone"), _("IIN"), _("Region"), _("Sectoral union"), _("Branch"),
               _("Primary organisation"), _("Category"), _("Enrolled at")]
     rows = []
+    from school.accounts.privacy import contacts
+
     for n, (e, position) in enumerate(roster.export_rows(), start=1):
         user = e.user
+        contact = contacts(user)  # none once the person withdrew their consent (issue 13)
         rows.append([
-            n, e.status.label, position or "", user.full_name, user.email, user.phone or "",
+            n, e.status.label, position or "", user.full_name, contact.email, contact.phone,
             (user.iin or "") if show_iin else user.masked_iin,
             e.region.name if e.region else "", e.union.name if e.union else "",
             e.branch.name if e.branch else "", e.primary_org.name if e.primary_org else "",

@@ -101,24 +101,25 @@ def test_trainees_cannot_open_people_pages(client, login, trainee_with_iin, make
 # --- consent withdrawal ---------------------------------------------------------------------
 
 
-def test_withdrawing_consent_closes_the_account_and_keeps_the_record(client, registration):
+def test_withdrawing_consent_signs_out_keeps_the_record_and_asks_again(client, registration):
     assert client.post("/register", data=registration()).status_code == 302
     user = db.session.scalar(select(User))
 
     unticked = client.post("/profile/consent/withdraw", data={})
     assert unticked.status_code == 302
-    assert _reload(user).active is True
+    assert _reload(user).consent_withdrawn_at is None
 
     response = client.post("/profile/consent/withdraw", data={"confirm": "y"})
     assert response.status_code == 302
     user = _reload(user)
-    assert user.active is False
+    assert user.consent_withdrawn_at is not None and user.consent_pending is True
     [consent] = db.session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user.id))
     assert consent.withdrawn_at is not None
     assert client.get("/profile").status_code == 302  # signed out
+    # Signing in again leads to the consent page first (the way back), nothing else.
     again = client.post("/login", data={"email": user.email, "password": "Qazaqstan-2026"})
-    assert again.status_code == 200
-    assert client.get("/profile").status_code == 302
+    assert again.status_code == 302
+    assert client.get("/profile").headers["Location"].startswith("/consent")
 
 
 # --- roles ----------------------------------------------------------------------------------

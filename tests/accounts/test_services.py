@@ -252,14 +252,14 @@ def test_expired_and_forged_reset_tokens_are_refused(app, make_user, monkeypatch
 # --- consent -----------------------------------------------------------------------------
 
 
-def test_withdrawing_consent_deactivates_and_keeps_the_record(org_tree):
+def test_withdrawing_consent_stops_processing_and_keeps_the_record(org_tree):
     user = _register(org_tree)
     db.session.commit()
     services.withdraw_consent(user)
     db.session.commit()
     db.session.expire_all()
     user = db.session.get(User, user.id)
-    assert user.active is False
+    assert user.consent_withdrawn_at is not None and user.consent_pending is True
     [consent] = user.consents
     assert consent.withdrawn_at is not None
     assert user.current_consent is None
