@@ -338,3 +338,4 @@ def send_reminders_command():
     """Mail tomorrow's participants a reminder; safe to run every hour."""
     sent = services.send_reminders()
     click.echo(f"reminders sent: {sent}")
+from school.enrollment import seat_views as _seat_views  # noqa: E402,F401

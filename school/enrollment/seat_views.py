@@ -1,0 +1,232 @@
+"""Pages of issue 22 (1–5): replace a participant, move one to another date, add a walk-in
+from the attendance sheet, the event's seat rules (held seats, two-step approval), and the
+`flask release-held-seats` command. Registered on the enrolment blueprint."""
+
+from __future__ import annotations
+
+import click
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from school.accounts.models import User
+from school.accounts.services import people_query
+from school.attendance.services import can_mark
+from school.catalog.models import Event, EventQuota
+from school.core.utils import flash_domain_error, get_or_404, optional_int
+from school.enrollment import holds, services, substitutions, transfers, walkins
+from school.enrollment.models import Enrollment
+from school.enrollment.seat_forms import (
+    QuotaModeForm,
+    SubstituteForm,
+    TransferForm,
+    TwoStepForm,
+    WalkInForm,
+)
+from school.enrollment.views import bp
+from school.errors import DomainError
+from school.extensions import db
+from school.permissions import STAFF, TEACHING, allow, manages_event
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _managed_enrollment(enrollment_id: int) -> Enrollment:
+    """The enrolment if the current person manages it (admin, its branch's coordinator)."""
+    enrollment = get_or_404(Enrollment, enrollment_id)
+    if not services.can_manage(_me(), enrollment):
+        abort(404)
+    return enrollment
+
+
+def _back_to_roster(enrollment: Enrollment):
+    return redirect(url_for("enrollment.roster", event_id=enrollment.event_id))
+
+
+# --- 1 substitution ------------------------------------------------------------------
+
+
+@bp.route("/enrollments/<int:enrollment_id>/substitute", methods=["GET", "POST"])
+@allow(STAFF)
+def substitute(enrollment_id: int):
+    enrollment = _managed_enrollment(enrollment_id)
+    me = _me()
+    form = SubstituteForm()
+    status = 200
+    if form.validate_on_submit():
+        person = db.session.get(User, optional_int(form.person_id.data) or 0)
+        try:
+            if person is None:
+                raise DomainError("person_required", _("Choose the person who comes instead."))
+            new = substitutions.substitute(enrollment, person, me, form.reason.data)
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("%(old)s is replaced by %(new)s.", old=enrollment.user.full_name,
+                    new=new.user.full_name), "success")
+            return _back_to_roster(enrollment)
+    elif request.method == "POST":
+        status = 400
+    q = " ".join(request.args.get("q", "").split())[:100]
+    people = []
+    if len(q) >= 3:
+        people = list(db.session.scalars(people_query(me, search=q).where(
+            User.active.is_(True), User.id != enrollment.user_id).limit(20)))
+    return render_template("enrollment/substitute.html", enrollment=enrollment,
+                           event=enrollment.event, form=form, q=q, people=people), status
+
+
+# --- 3 transfer ----------------------------------------------------------------------
+
+
+@bp.route("/enrollments/<int:enrollment_id>/transfer", methods=["GET", "POST"])
+@allow(STAFF)
+def transfer(enrollment_id: int):
+    enrollment = _managed_enrollment(enrollment_id)
+    form = TransferForm()
+    choices = transfers.targets(enrollment)
+    form.target.choices = [(e.id, f"{e.starts_on.strftime('%d.%m.%Y')} · {e.title}")
+                           for e in choices]
+    status = 200
+    if form.validate_on_submit():
+        target = next((e for e in choices if e.id == form.target.data), None)
+        try:
+            if target is None:
+                raise DomainError("target_required", _("Choose the event."), field="target")
+            new = transfers.transfer(enrollment, target, _me(), form.reason.data)
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Moved: %(name)s, %(status)s.", name=new.user.full_name,
+                    status=new.status.label), "success")
+            return _back_to_roster(enrollment)
+    elif request.method == "POST":
+        status = 400
+    return render_template("enrollment/transfer.html", enrollment=enrollment,
+                           event=enrollment.event, form=form, choices=choices), status
+
+
+# --- 2 walk-ins ----------------------------------------------------------------------
+
+
+def _event_for_marking(event_id: int) -> Event:
+    event = get_or_404(Event, event_id)
+    if not can_mark(current_user, event):
+        abort(404)
+    return event
+
+
+@bp.route("/events/<int:event_id>/walk-in", methods=["GET", "POST"])
+@allow(TEACHING)
+def walk_in(event_id: int):
+    event = _event_for_marking(event_id)
+    me = _me()
+    form = WalkInForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            person_id = optional_int(form.person_id.data)
+            if person_id:
+                person = db.session.get(User, person_id)
+                if person is None or not person.active:
+                    raise DomainError("person_required", _("Choose a person from the list."))
+            else:
+                person = walkins.new_person(
+                    full_name=form.full_name.data, email=form.email.data,
+                    phone=form.phone.data, consent=form.consent.data, actor=me,
+                    locale=str(get_locale() or "ru"))
+            row = walkins.add_walk_in(event, person, me, reason=form.reason.data)
+        except DomainError as e:
+            db.session.rollback()
+            flash_domain_error(form, e)
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("%(name)s is added to the sheet.", name=row.user.full_name), "success")
+            return redirect(url_for("attendance.sheet", event_id=event.id))
+    elif request.method == "POST":
+        status = 400
+    q = " ".join(request.args.get("q", "").split())[:100]
+    people = walkins.search_people(q)
+    seats = services.Seats.count(event)
+    return render_template("enrollment/walk_in.html", event=event, form=form, q=q,
+                           people=people, seats=seats), status
+
+
+# --- 4, 5 seat rules -------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/seat-rules", methods=["GET", "POST"])
+@allow(STAFF)
+def seat_rules(event_id: int):
+    event = get_or_404(Event, event_id)
+    me = _me()
+    if not (me.is_admin or manages_event(me, event)):
+        abort(404)
+    quotas = list(db.session.scalars(
+        select(EventQuota).where(EventQuota.event_id == event.id).order_by(EventQuota.id)))
+    form = QuotaModeForm(prefix="quota")
+    steps = TwoStepForm(prefix="steps", obj=event.program)
+    status = 200
+    if request.method == "POST" and request.form.get("what") == "steps":
+        if not me.is_admin:
+            abort(404)
+        if steps.validate_on_submit():
+            event.program.two_step_approval = steps.two_step_approval.data
+            event.program.hold_seat_first_step = steps.hold_seat_first_step.data
+            from school.audit.services import record
+
+            record(me, "program.approval_steps", event.program,
+                   two_step=steps.two_step_approval.data,
+                   hold_seat=steps.hold_seat_first_step.data)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".seat_rules", event_id=event.id))
+        status = 400
+    elif request.method == "POST":
+        if form.validate_on_submit():
+            quota = next((q for q in quotas if q.id == optional_int(form.quota_id.data)), None)
+            if quota is None:
+                abort(404)
+            try:
+                holds.set_mode(quota, form.mode.data, form.release_on.data, me)
+            except DomainError as e:
+                db.session.rollback()
+                flash_domain_error(form, e)
+                status = 400
+            else:
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for(".seat_rules", event_id=event.id))
+        else:
+            status = 400
+    return render_template(
+        "enrollment/seat_rules.html", event=event, quotas=quotas, form=form, steps=steps,
+        seats=services.Seats.count(event), release_date=holds.release_date), status
+
+
+# --- command line ----------------------------------------------------------------------
+
+
+@bp.cli.command("release-held-seats")
+def release_held_seats_command():
+    """Warn of and release held seats that are due; safe to run every hour."""
+    result = holds.release_due()
+    click.echo("held seats: warned {warned}, released {released}, promoted {promoted}"
+               .format(**result))
+
+
+@bp.app_template_global("can_edit_seat_rules")
+def can_edit_seat_rules(event: Event) -> bool:
+    me = current_user
+    return bool(me.is_authenticated and (me.is_admin or manages_event(me, event)))
