@@ -256,6 +256,8 @@ def seed_accounts() -> list[tuple[str, str]]:
         if role is Role.trainee:
             user.category = Category.chair
             user.position = "Председатель ППО"
+            user.position_kk = "Бастауыш кәсіподақ ұйымының төрағасы"
+            user.workplace_ru, user.workplace_kk = "АО «Казпочта»", "«Қазпошта» АҚ"
         wanted = {(role, None, None)}
         if role is Role.coordinator:
             wanted = {
@@ -310,7 +312,7 @@ def seed_people(count: int = 120) -> None:
 # Each feature may add demo activity in school/<feature>/demo.py: `seed(rng) -> list[str]`,
 # run in this order (events before enrolments before attendance before certificates).
 FEATURE_SEEDS = (
-    "catalog", "enrollment", "attendance", "certificates", "reports",
+    "catalog", "enrollment", "attendance", "records", "materials", "certificates", "reports",
     "commissions", "releases", "planning", "evaluation", "api", "accounts",
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
+from sqlalchemy.orm import synonym
 
 
 def current_lang() -> str:
@@ -33,3 +34,21 @@ class LocalizedName:
 
     def __str__(self) -> str:
         return self.name
+
+
+def bilingual(field: str):
+    """A model attribute over `<field>_ru`, `<field>_kk` (and `_en` where there is one).
+
+    Read, it is the value in the reader's language with the usual fallback (None when all
+    are empty); assigned, it sets the Russian column; in a query, and to the ORM's history,
+    it is the Russian column (a synonym). So code written when the field had one language
+    keeps working."""
+    ru = f"{field}_ru"
+
+    def _get(self):
+        return localized(self, field) or None
+
+    def _set(self, value) -> None:
+        setattr(self, ru, value)
+
+    return synonym(ru, descriptor=property(_get, _set))

@@ -41,8 +41,13 @@ class _ProfileFields(FlaskForm):
         _l("Primary union organisation"), coerce=optional_int, validate_choice=False
     )
     category = SelectField(_l("Category"), choices=category_choices, validate_choice=False)
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
-    workplace = StringField(_l("Workplace"), validators=[Optional(), Length(max=300)])
+    position = StringField(_l("Position in Russian"), validators=[Optional(), Length(max=200)])
+    position_kk = StringField(_l("Position in Kazakh"),
+                              validators=[Optional(), Length(max=200)])
+    workplace = StringField(_l("Workplace in Russian"),
+                            validators=[Optional(), Length(max=300)])
+    workplace_kk = StringField(_l("Workplace in Kazakh"),
+                               validators=[Optional(), Length(max=300)])
 
 
 class RegistrationForm(_ProfileFields):

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from school.dbtypes import UTCDateTime, str_enum, utcnow
 from school.extensions import db
+from school.i18n_fields import bilingual
 
 if TYPE_CHECKING:
     from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
@@ -81,8 +82,12 @@ class User(UserMixin, db.Model):
     # 12 digits; unique when given (NULLs do not collide on SQLite or PostgreSQL).
     iin: Mapped[str | None] = mapped_column(String(12), unique=True)
     category: Mapped[Category | None] = mapped_column(str_enum(Category, "category"))
-    position: Mapped[str | None] = mapped_column(String(200))
-    workplace: Mapped[str | None] = mapped_column(String(300))
+    # Russian in the columns' old names; `position` and `workplace` read them in the reader's
+    # language (school/i18n_fields.py bilingual).
+    position_ru: Mapped[str | None] = mapped_column("position", String(200))
+    position_kk: Mapped[str | None] = mapped_column(String(200))
+    workplace_ru: Mapped[str | None] = mapped_column("workplace", String(300))
+    workplace_kk: Mapped[str | None] = mapped_column(String(300))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     union_id: Mapped[int | None] = mapped_column(ForeignKey("sectoral_union.id"), index=True)
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
@@ -117,6 +122,8 @@ class User(UserMixin, db.Model):
     consents: Mapped[list[ConsentRecord]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ConsentRecord.id"
     )
+    position = bilingual("position")
+    workplace = bilingual("workplace")
 
     # Flask-Login
     @property

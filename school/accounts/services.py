@@ -38,8 +38,10 @@ class Profile:
     branch_id: int | None = None
     primary_org_id: int | None = None
     category: str | None = None
-    position: str | None = None
-    workplace: str | None = None
+    position: str | None = None  # in Russian
+    workplace: str | None = None  # in Russian
+    position_kk: str | None = None
+    workplace_kk: str | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -169,8 +171,10 @@ def _validate_profile(profile: Profile, user: User | None,
         "phone": phone,
         "iin": iin,
         "category": category,
-        "position": _clean_text(profile.position, 200),
-        "workplace": _clean_text(profile.workplace, 300),
+        "position_ru": _clean_text(profile.position, 200),
+        "position_kk": _clean_text(profile.position_kk, 200),
+        "workplace_ru": _clean_text(profile.workplace, 300),
+        "workplace_kk": _clean_text(profile.workplace_kk, 300),
         "region_id": region.id if region else None,
         "union_id": union.id if union else None,
         "branch_id": branch.id if branch else None,

@@ -193,6 +193,8 @@ def _profile_from(form) -> services.Profile:
         category=form.category.data or None,
         position=form.position.data,
         workplace=form.workplace.data,
+        position_kk=form.position_kk.data,
+        workplace_kk=form.workplace_kk.data,
     )
 
 
@@ -203,6 +205,8 @@ def profile():
     form = ProfileForm(obj=user)
     if request.method == "GET":
         form.category.data = user.category.value if user.category else ""
+        # `position` and `workplace` read in the page's language: the fields are the Russian.
+        form.position.data, form.workplace.data = user.position_ru, user.workplace_ru
     fill_org_choices(form)
     if form.validate_on_submit():
         try:

@@ -38,7 +38,7 @@ def event(e, *, counts: dict | None = None, viewer=None) -> dict:
         "status": e.status.value, "approval_mode": e.approval_mode.value,
         "region_code": e.region.code if e.region is not None else None,
         "city": {"ru": e.city_ru, "kk": e.city_kk, "en": None},
-        "venue": e.venue, "online_link": link,
+        "venue": e.venue_ru, "online_link": link,
         "starts_on": e.starts_on, "ends_on": e.ends_on, "capacity": e.capacity,
         "seats_left": catalog.seats_left(e, counts),
         "enrol_opens_at": e.enrol_opens_at, "enrol_closes_at": e.enrol_closes_at,

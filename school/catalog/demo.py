@@ -76,8 +76,8 @@ PROGRAMS = [
         "негізгі курс: жарғы және ұйымдастыру жұмысы, еңбек заңнамасы, ұжымдық шарт, "
         "әлеуметтік әріптестік, ұжымдағы ақпараттық жұмыс.",
         24, (Category.chair, Category.deputy_chair),
-        "Удостоверение об окончании Школы профсоюзного лидера",
-        "Кәсіподақ көшбасшысы мектебін бітіргені туралы куәлік",
+        "об окончании Школы профсоюзного лидера",
+        "Кәсіподақ көшбасшысы мектебін бітіргені туралы",
         EventKind.seminar, (EventFormat.in_person,), 3, time(9), time(17), 8,
         (25, 30, 35, 40), ApprovalMode.branch,
         (("Устав профсоюза и организационная работа ППО",
@@ -320,6 +320,7 @@ def _make_event(rng, program: Program, spec: ProgramSpec, start: date, region: R
         organizer_union_id=organizer[0], organizer_branch_id=organizer[1],
         region_id=region.id if region else None, city_ru=city_ru, city_kk=city_kk,
         venue=venue[0] if fmt is not EventFormat.online else None,
+        venue_kk=venue[1] if fmt is not EventFormat.online else None,
         online_link=(f"https://meet.jit.si/fprk-{spec.code.lower()}-{start:%Y%m%d}"
                      if fmt is not EventFormat.in_person else None),
         starts_on=days[0], ends_on=days[-1], capacity=rng.choice(spec.capacity),
@@ -412,7 +413,8 @@ def _add_open_seminar(rng, programs, regions: dict[str, Region], cities, calenda
     event.capacity = 40
     event.format = EventFormat.in_person
     event.online_link = None
-    event.venue = event.venue or VENUES[0][0]
+    if not event.venue_ru:
+        event.venue_ru, event.venue_kk = VENUES[0]
     calendar.book(event, spec)
     return event
 

@@ -91,7 +91,11 @@ class EventForm(FlaskForm):
     region_id = SelectField(_l("Region"), coerce=optional_int, validate_choice=False)
     city_ru = StringField(_l("City in Russian"), validators=[Optional(), Length(max=120)])
     city_kk = StringField(_l("City in Kazakh"), validators=[Optional(), Length(max=120)])
-    venue = StringField(_l("Venue address"), validators=[Optional(), Length(max=500)])
+    venue = StringField(_l("Venue address in Russian"), validators=[Optional(), Length(max=500)])
+    venue_kk = StringField(_l("Venue address in Kazakh"),
+                           validators=[Optional(), Length(max=500)])
+    venue_en = StringField(_l("Venue address in English"),
+                           validators=[Optional(), Length(max=500)])
     online_link = StringField(
         _l("Online link"), validators=[Optional(), Length(max=500)],
         description=_l("Shown only to confirmed participants and staff."),

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from school.accounts.models import Category
 from school.dbtypes import UTCDateTime, str_enum, utcnow
 from school.extensions import db
-from school.i18n_fields import localized
+from school.i18n_fields import bilingual, localized
 
 if TYPE_CHECKING:
     from school.accounts.models import User
@@ -222,7 +222,11 @@ class Event(db.Model):
     )  # None: national
     city_ru: Mapped[str | None] = mapped_column(String(120))
     city_kk: Mapped[str | None] = mapped_column(String(120))
-    venue: Mapped[str | None] = mapped_column(String(500))
+    # The venue in Russian keeps the column's old name; `venue` reads it in the reader's
+    # language (school/i18n_fields.py bilingual).
+    venue_ru: Mapped[str | None] = mapped_column("venue", String(500))
+    venue_kk: Mapped[str | None] = mapped_column(String(500))
+    venue_en: Mapped[str | None] = mapped_column(String(500))
     online_link: Mapped[str | None] = mapped_column(String(500))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
@@ -266,6 +270,8 @@ class Event(db.Model):
     @property
     def city(self) -> str:
         return localized(self, "city")
+
+    venue = bilingual("venue")
 
     @property
     def is_online(self) -> bool:

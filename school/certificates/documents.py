@@ -15,7 +15,9 @@ from decimal import Decimal
 from flask import current_app
 
 from school.catalog.models import Event, EventFormat, EventKind
+from school.certificates import wording
 from school.core.formatting import format_hours
+from school.i18n_fields import localized
 from school.timeutil import to_local
 
 DEFAULT_PREFIX = "FPRK"
@@ -36,9 +38,10 @@ KIND = {
     EventKind.round_table: {"ru": "круглый стол", "kk": "дөңгелек үстел"},
 }
 FORMAT = {
-    EventFormat.in_person: {"ru": "очно", "kk": "күндізгі"},
+    # The interface's words for the formats (EVENT_FORMAT_LABELS), in lower case.
+    EventFormat.in_person: {"ru": "очный", "kk": "бетпе-бет"},
     EventFormat.online: {"ru": "онлайн", "kk": "онлайн"},
-    EventFormat.hybrid: {"ru": "смешанный формат", "kk": "аралас формат"},
+    EventFormat.hybrid: {"ru": "смешанный", "kk": "аралас"},
 }
 
 
@@ -145,6 +148,7 @@ class Issue:
     number: str
     code: str
     issued_on: date
+    gender: str | None = None  # "m" / "f" from the holder's IIN: the Russian verb's form
 
 
 def certificate_snapshot(event: Event) -> dict:
@@ -183,7 +187,7 @@ def certificate_snapshot(event: Event) -> dict:
                 "title_kk": s.title_kk,
                 "name": s.name_ru if s.name_ru == s.name_kk else f"{s.name_kk} / {s.name_ru}",
             }
-            for s in program.signatories
+            for s in wording.signatories(program)
         ],
     }
 
@@ -203,6 +207,7 @@ def certificate_html(event: Event, issue: Issue, snapshot: dict | None = None) -
         "holder_name": name,
         "name_class": "very-long" if len(name) > 52 else "long" if len(name) > 38 else "",
         "issued_on": fmt_date(issue.issued_on),
+        "passed_ru": wording.VERBS["passed"][issue.gender],
     })
     return _render("certificates/pdf/certificate.html", c=c)
 
@@ -234,7 +239,7 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
     basis = by_lang("CERTIFICATE_LETTER_BASIS", LETTER_BASIS)
     # The letter goes to the employer: the workplace the person gave (free text), else
     # a generic addressee. Never the primary union organisation: it does not employ them.
-    workplace = " ".join((user.workplace or "").split())
+    workplace = " ".join((localized(user, "workplace", lang) or "").split())
     hours = event_hours(event)
     ctx = {
         "lang": lang,
@@ -244,7 +249,9 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
         "ref": number or f"{event.id}-{enrollment.id}",
         "workplace": workplace,
         "name": user.full_name,
-        "position": user.position or "",
+        "position": localized(user, "position", lang),
+        "took_part": wording.verbs(user.iin)["took_part"],
+        "title": wording.DOCUMENT_NAMES[kind][lang],
         "program": getattr(program, f"title_{lang}") or program.title_ru,
         "kind": KIND[event.kind][lang],
         "format": FORMAT[event.format][lang],
@@ -252,6 +259,8 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
         "days": ", ".join(fmt_date(d) for d in days),
         "n_days": f"{n_days} {days_word}",
         "place": place(event, lang),
+        "venue": localized(event, "venue", lang) if event.format is not EventFormat.online
+        else "",
         "basis": basis[lang],
         "hours": hours_text(hours, lang),  # the event's own
         "hours_n": fmt_hours(hours),
@@ -259,7 +268,7 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
         "attended_days": ", ".join(fmt_date(d) for d in attended_days or []),
         "signatories": [
             {"title": getattr(s, f"title_{lang}"), "name": getattr(s, f"name_{lang}")}
-            for s in program.signatories
+            for s in wording.signatories(program)
         ],
     }
     ctx.update(overrides or {})

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from school import pdf, signals
+from school.accounts.iin import gender_from_iin
 from school.accounts.models import User
 from school.attendance.models import AttendanceMark
 from school.audit.services import record
@@ -233,6 +234,7 @@ def plan_issues(enrollments: Sequence[Enrollment], numbers: Sequence[str], today
             number=number,
             code=new_code(),
             issued_on=today,
+            gender=gender_from_iin(e.user.iin),
         )
         for e, number in zip(enrollments, numbers, strict=True)
     ]

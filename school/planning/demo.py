@@ -100,7 +100,8 @@ def _person(email: str, name: str, org: PrimaryOrganization, password_hash: str)
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, full_name=name, locale="ru", category=Category.chair,
-                    position="Председатель ППО")
+                    position="Председатель ППО",
+                    position_kk="Бастауыш кәсіподақ ұйымының төрағасы")
         user.password_hash = password_hash
         user.grants.append(RoleGrant(role=Role.trainee))
         db.session.add(user)
