@@ -40,7 +40,20 @@ def upload():
         if report.ok:
             session["commission_upload"] = keep_upload("commissions", data)
     return render_template("commissions/upload.html", form=form, report=report,
-                           columns=importer.COLUMNS)
+                           columns=_column_labels())
+
+
+@bp.get("/upload/template.xlsx")
+@allow(STAFF)
+def upload_template():
+    """The list to fill in, headers in the reader's language, drop-downs of the values."""
+    from school.core import exports
+
+    return exports.download(importer.template(), "commission-members-template.xlsx", "xlsx")
+
+
+def _column_labels() -> list[str]:
+    return [str(c.label) for c in importer.upload_header().columns]
 
 
 @bp.post("/upload/confirm")
@@ -63,7 +76,7 @@ def upload_confirm():
     if not report.ok:  # the database changed since the preview
         db.session.rollback()
         return render_template("commissions/upload.html", form=UploadForm(), report=report,
-                               columns=importer.COLUMNS)
+                               columns=_column_labels())
     db.session.commit()
     drop_upload("commissions", digest)
     session.pop("commission_upload", None)

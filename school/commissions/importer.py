@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
@@ -20,14 +20,8 @@ from school.accounts import iin as iin_rules
 from school.accounts.models import User
 from school.accounts.services import normalize_email
 from school.commissions import services
-from school.commissions.models import (
-    BODY_KIND_LABELS,
-    MEMBER_ROLE_LABELS,
-    SIDE_LABELS,
-    BodyKind,
-    MemberRole,
-    Side,
-)
+from school.commissions.models import BodyKind, MemberRole, Side
+from school.core import vocabulary
 from school.core.sheets import Limits, UploadRefused
 from school.core.sheets import read_table as read_sheet
 from school.errors import DomainError
@@ -38,17 +32,23 @@ from school.permissions import visible_branch_ids
 COLUMNS = ("organisation", "body", "role", "iin", "email", "term_start", "term_end", "side")
 REQUIRED = ("organisation", "body", "role", "term_start")
 MAX_ROWS = 5000
-HEADER_ALIASES = {
-    "organisation": {"organisation", "organization", "primary_org", "ппо", "бкұ",
-                     "организация", "ұйым"},
-    "body": {"body", "орган", "комиссия", "комиссиясы"},
-    "role": {"role", "роль", "рөлі", "рөл"},
-    "iin": {"iin", "иин", "жсн"},
-    "email": {"email", "e-mail", "e_mail", "почта"},
-    "term_start": {"term_start", "start", "начало", "басталуы"},
-    "term_end": {"term_end", "end", "окончание", "аяқталуы"},
-    "side": {"side", "сторона", "тарап"},
-}
+
+
+@cache
+def upload_header() -> vocabulary.Header:
+    """Headers in Russian, Kazakh or English (school/core/vocabulary.py)."""
+    return vocabulary.Header(vocabulary.commission_columns())
+
+
+def template() -> bytes:
+    """The XLSX to fill in: headers in the reader's language, drop-downs of the values."""
+    from school.core.xlsx_template import template_xlsx
+
+    return template_xlsx(upload_header().columns, title=str(_l("Commission members")),
+                         rows=MAX_ROWS, notes=(
+        str(_l("One member a row, from the second row on; leave the header row as it is.")),
+        str(_l("Headers and values are accepted in Kazakh, Russian or English.")),
+    ))
 
 
 @dataclass
@@ -101,24 +101,17 @@ def _raw_rows(data: bytes) -> tuple[list[tuple[int, list]], list[str]]:
         return [], [str(e.message)]
 
 
-def _key(text: str) -> str | None:
-    key = _clean(text).lower().replace(" ", "_").replace("-", "_")
-    for column, aliases in HEADER_ALIASES.items():
-        if key == column or key in aliases or key.replace("_", "-") in aliases:
-            return column
-    return None
-
-
 def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     raw, errors = _raw_rows(data)
     if errors:
         return [], errors
     if not raw:
         return [], [str(_l("The file has no rows."))]
-    keys = [_key(h) for h in raw[0][1]]
-    missing = [c for c in REQUIRED if c not in keys]
+    columns = upload_header()
+    keys = columns.keys(raw[0][1])
+    missing = [columns.labels([c]) for c in REQUIRED if c not in keys]
     if "iin" not in keys and "email" not in keys:
-        missing.append("iin / email")
+        missing.append(" / ".join((columns.labels(["iin"]), columns.labels(["email"]))))
     if missing:
         return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
     table = []
@@ -134,15 +127,6 @@ def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     if not table:
         return [], [str(_l("The file has no rows."))]
     return table, []
-
-
-def _lookup(enum_cls, labels) -> dict[str, object]:
-    found = {m.value: m for m in enum_cls}
-    for lang in ("ru", "kk", "en"):
-        with force_locale(lang):
-            for member, label in labels.items():
-                found[str(label).lower()] = member
-    return found
 
 
 def _date(text: str) -> date | None:
@@ -162,8 +146,7 @@ def plan(data: bytes, actor: User) -> Report:
     report.errors.extend(errors)
     if errors:
         return report
-    kinds, roles = _lookup(BodyKind, BODY_KIND_LABELS), _lookup(MemberRole, MEMBER_ROLE_LABELS)
-    sides = _lookup(Side, SIDE_LABELS)
+    kinds, roles, sides = vocabulary.commission_vocabularies()
     visible = visible_branch_ids(actor)
     report.rows = [Row(line, cells) for line, cells in table]
     orgs = _organisations(report.rows, visible)
@@ -197,16 +180,16 @@ def _check(row: Row, kinds, roles, sides, orgs, people) -> None:
     elif row.org is _AMBIGUOUS:
         row.org = None
         row.errors.append(str(_l("Several organisations have this name; give its id.")))
-    row.kind = kinds.get(c["body"].lower())
+    row.kind = kinds.lookup(c["body"])
     if row.kind is None:
-        row.errors.append(str(_l("Unknown body %(text)s.", text=c["body"])))
-    row.role = roles.get(c["role"].lower())
+        row.errors.append(kinds.unknown(c["body"]))
+    row.role = roles.lookup(c["role"])
     if row.role is None:
-        row.errors.append(str(_l("Unknown role %(text)s.", text=c["role"])))
+        row.errors.append(roles.unknown(c["role"]))
     if c.get("side"):
-        row.side = sides.get(c["side"].lower())
+        row.side = sides.lookup(c["side"])
         if row.side is None:
-            row.errors.append(str(_l("Unknown side %(text)s.", text=c["side"])))
+            row.errors.append(sides.unknown(c["side"]))
     row.term_start = _date(c["term_start"])
     if row.term_start is None:
         row.errors.append(str(_l("Not a date: %(text)s.", text=c["term_start"])))

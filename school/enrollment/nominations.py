@@ -10,16 +10,17 @@ matched by IIN, then by e-mail; missing accounts are created in the coordinator'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from school.accounts import iin as iin_rules
-from school.accounts.models import CATEGORY_LABELS, Category, Role, RoleGrant, User
+from school.accounts.models import Category, Role, RoleGrant, User
 from school.accounts.services import make_reset_token, normalize_email
 from school.catalog.models import Event
+from school.core import vocabulary
 from school.core.sheets import Limits, UploadRefused
 from school.core.sheets import read_table as read_sheet
 from school.dbtypes import utcnow
@@ -36,19 +37,29 @@ COLUMNS = ("full_name", "email", "iin", "phone", "primary_org", "category")
 MAX_ROWS = 2000
 LIMITS = Limits(rows=MAX_ROWS, columns=12, cell=500)
 
-# Headers people actually type, in the three languages, mapped to our columns.
-HEADER_ALIASES = {
-    "full_name": {"full_name", "fullname", "name", "фио", "ф.и.о.", "ф.и.о", "таә",
-                  "аты-жөні", "аты_жөні"},
-    "email": {"email", "e-mail", "e_mail", "mail", "почта", "электронная_почта",
-              "эл._почта", "электрондық_пошта"},
-    "iin": {"iin", "иин", "жсн"},
-    "phone": {"phone", "телефон", "тел.", "тел"},
-    "primary_org": {"primary_org", "primary_organisation", "primary_organization",
-                    "organisation", "organization", "ппо", "бкұ", "организация",
-                    "первичная_организация", "ұйым", "бастауыш_ұйым"},
-    "category": {"category", "категория", "санат"},
-}
+
+@cache
+def upload_header() -> vocabulary.Header:
+    """The upload's columns (headers accepted in Russian, Kazakh and English)."""
+    return vocabulary.Header((vocabulary.FULL_NAME, vocabulary.EMAIL, vocabulary.IIN,
+                              vocabulary.PHONE, vocabulary.PRIMARY_ORG,
+                              vocabulary.category_column()))
+
+
+def column_labels() -> list[str]:
+    """The headers in the reader's language, for the upload page."""
+    return [str(c.label) for c in upload_header().columns]
+
+
+def template() -> bytes:
+    """The XLSX to fill in: headers in the reader's language, a drop-down of categories."""
+    from school.core.xlsx_template import template_xlsx
+
+    return template_xlsx(upload_header().columns, title=str(_l("Participants")),
+                         rows=MAX_ROWS, notes=(
+        str(_l("One person a row, from the second row on; leave the header row as it is.")),
+        str(_l("Headers and categories are accepted in Kazakh, Russian or English.")),
+    ))
 
 
 @dataclass
@@ -102,14 +113,6 @@ def _clean(value) -> str:
     return " ".join("".join(c for c in str(value) if c.isprintable()).split())
 
 
-def _header_key(text: str) -> str | None:
-    key = _clean(text).lower().replace(" ", "_").replace("-", "_")
-    for column, aliases in HEADER_ALIASES.items():
-        if key in aliases or key.replace("_", "-") in aliases:
-            return column
-    return None
-
-
 def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     """(line number, {column: text}) for each non-empty row, or file-level errors."""
     try:
@@ -119,10 +122,11 @@ def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     if not raw:
         return [], [str(_l("The file has no rows."))]
     _header_line, header = raw[0]
-    keys = [_header_key(h) for h in header]
-    missing = [c for c in ("full_name",) if c not in keys]
+    columns = upload_header()
+    keys = columns.keys(header)
+    missing = [columns.labels(["full_name"])] if "full_name" not in keys else []
     if "iin" not in keys and "email" not in keys:
-        missing.append("iin / email")
+        missing.append(" / ".join((columns.labels(["iin"]), columns.labels(["email"]))))
     if missing:
         return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
     rows = []
@@ -143,15 +147,6 @@ def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
 # --- checking ----------------------------------------------------------------------------
 
 
-def _category_lookup() -> dict[str, Category]:
-    lookup = {c.value: c for c in Category}
-    for lang in ("ru", "kk", "en"):
-        with force_locale(lang):
-            for category, label in CATEGORY_LABELS.items():
-                lookup[str(label).lower()] = category
-    return lookup
-
-
 def _normal_iin(value: str) -> str:
     digits = iin_rules.normalize(value)
     # Excel turns an IIN into a number and drops a leading zero (born in the 2000s).
@@ -167,18 +162,19 @@ def _default_branch(actor: User) -> int | None:
     return branches[0] if len(branches) == 1 else None
 
 
-def plan(event: Event, data: bytes, actor: User) -> Report:
+def plan(event: Event, data: bytes, actor: User, *, check_open: bool = True) -> Report:
     """Check every row against the database and the rest of the file; writes nothing."""
     report = Report()
     table, errors = read_table(data)
     report.errors.extend(errors)
     try:
-        services._check_open(event, utcnow())
+        if check_open:  # not for a record of a held event (school/records)
+            services._check_open(event, utcnow())
     except DomainError as e:
         report.errors.append(str(e.message))
     if report.errors:
         return report
-    categories = _category_lookup()
+    categories = vocabulary.categories()
     visible = visible_branch_ids(actor)
 
     for line, cells in table:
@@ -220,7 +216,7 @@ def plan(event: Event, data: bytes, actor: User) -> Report:
     return report
 
 
-def _check_fields(row: Row, categories: dict[str, Category]) -> None:
+def _check_fields(row: Row, categories: vocabulary.Vocabulary) -> None:
     if row.iin and not iin_rules.is_valid(row.iin):
         row.errors.append(str(_l("The IIN %(iin)s is not valid.", iin=row.iin)))
     if not row.iin and not row.email:
@@ -235,11 +231,9 @@ def _check_fields(row: Row, categories: dict[str, Category]) -> None:
         if not 10 <= len(digits) <= 15 or any(c not in "+0123456789 ()-" for c in row.phone):
             row.errors.append(str(_l("The phone number is not valid.")))
     if row.category_text:
-        row.category = categories.get(row.category_text.lower())
+        row.category = categories.lookup(row.category_text)
         if row.category is None:
-            row.errors.append(
-                str(_l("Unknown category %(text)s.", text=row.category_text))
-            )
+            row.errors.append(categories.unknown(row.category_text))
 
 
 def _existing_people(rows: list[Row]) -> tuple[dict[str, User], dict[str, User]]:
@@ -347,10 +341,11 @@ def _check_new(row: Row, event: Event, orgs: dict, default_branch: int | None,
 # --- applying ----------------------------------------------------------------------------
 
 
-def apply(event: Event, data: bytes, actor: User, *, locale: str = "ru") -> Report:
+def apply(event: Event, data: bytes, actor: User, *, locale: str = "ru",
+          check_open: bool = True, enrol=None) -> Report:
     """Check again, then create the missing accounts and enrol everyone, or write nothing
     (returns the report with its errors). Invitations leave after the commit."""
-    report = plan(event, data, actor)
+    report = plan(event, data, actor, check_open=check_open)
     if not report.ok:
         return report
     rows = [r for r in report.rows if r.outcome != "already"]
@@ -362,7 +357,7 @@ def apply(event: Event, data: bytes, actor: User, *, locale: str = "ru") -> Repo
     people = [row.user if row.user is not None else next(created) for row in rows]
     report.created = len(new_rows)
     # In bulk: a few queries for the whole list, not a dozen per person (issue 11).
-    report.enrolled = enroll_many(event, people, actor=actor)
+    report.enrolled = (enrol or enroll_many)(event, people, actor=actor)
     return report
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from school.audit.services import record
+from school.core import vocabulary
 from school.core.sheets import Limits, UploadRefused, read_table
 from school.extensions import db
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
@@ -80,22 +82,52 @@ def read_rows(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
         table = read_table(data, LIMITS)
     except UploadRefused as e:
         return [], [str(e.message)]
-    header: list[str] = []
+    columns = upload_header()
+    header: list[str | None] = []
     rows: list[tuple[int, dict]] = []
     for start, values in table:
         if not header:
-            header = [_clean(h).lower() for h in values]
+            # Headers in Russian, Kazakh or English, or the codes (school/core/vocabulary.py).
+            header = columns.keys(values)
             missing = [c for c in REQUIRED if c not in header]
             if missing:
-                return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
+                return [], [str(_l("Missing columns: %(cols)s", cols=columns.labels(missing)))]
             continue
         rows.append((start, {k: _clean(values[n] if n < len(values) else "")
                              for n, k in enumerate(header) if k}))
     if not header:
-        return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(REQUIRED)))]
+        return [], [str(_l("Missing columns: %(cols)s", cols=columns.labels(REQUIRED)))]
     if not rows:
         return [], [str(_l("The file has no rows."))]
     return rows, []
+
+
+@cache
+def upload_header() -> vocabulary.Header:
+    return vocabulary.Header(vocabulary.org_columns())
+
+
+def template() -> bytes:
+    """The XLSX to fill in: headers in the reader's language, a drop-down of branch kinds."""
+    from school.core.xlsx_template import template_xlsx
+
+    return template_xlsx(upload_header().columns, title=str(_l("Organisations")),
+                         rows=5000, notes=(
+        str(_l("One organisation a row, from the second row on; a branch without "
+               "organisations takes a row with the organisation left empty.")),
+        str(_l("Headers and values are accepted in Kazakh, Russian or English.")),
+    ))
+
+
+def _regions() -> dict[str, Region]:
+    """A region by its ISO code or by its name in any language."""
+    found: dict[str, Region] = {}
+    for region in db.session.scalars(select(Region)):
+        for text in (region.name_ru, region.name_kk, getattr(region, "name_en", None)):
+            if text:
+                found[vocabulary.norm(text)] = region
+        found[vocabulary.norm(region.code)] = region
+    return found
 
 
 def plan_import(data: bytes) -> ImportReport:
@@ -106,7 +138,8 @@ def plan_import(data: bytes) -> ImportReport:
     if errors:
         return report
     unions = {u.code.lower(): u for u in db.session.scalars(select(SectoralUnion))}
-    regions = {r.code.upper(): r for r in db.session.scalars(select(Region))}
+    regions = _regions()
+    kinds = vocabulary.branch_kinds()
     branches = {(b.union_id, b.name_ru): b for b in db.session.scalars(select(Branch))}
     orgs = set(
         db.session.execute(select(PrimaryOrganization.branch_id, PrimaryOrganization.name_ru))
@@ -127,21 +160,23 @@ def plan_import(data: bytes) -> ImportReport:
         if result.errors:
             continue
         union = unions.get(row["union_code"].lower())
-        region = regions.get(row["region_code"].upper())
+        region = regions.get(vocabulary.norm(row["region_code"]))
         if union is None:
-            result.errors.append(str(_l("Unknown union code %(code)s.", code=row["union_code"])))
+            result.errors.append(str(_l(
+                "Unknown union code %(code)s. Allowed values: %(allowed)s.",
+                code=row["union_code"], allowed=", ".join(sorted(unions)))))
         if region is None:
-            result.errors.append(
-                str(_l("Unknown region code %(code)s.", code=row["region_code"]))
-            )
-        try:
-            kind = BranchKind(row["branch_kind"].lower())
-        except ValueError:
-            result.errors.append(
-                str(_l("Branch kind must be oblast, city or local, not %(v)s.",
-                       v=row["branch_kind"]))
-            )
-            kind = None
+            result.errors.append(str(_l(
+                "Unknown region code %(code)s. Allowed values: %(allowed)s.",
+                code=row["region_code"],
+                allowed=", ".join(sorted({r.code for r in regions.values()})))))
+        else:
+            row["region_code"] = region.code  # a name becomes the code apply_import reads
+        kind = kinds.lookup(row["branch_kind"])
+        if kind is None:
+            result.errors.append(kinds.unknown(row["branch_kind"]))
+        else:
+            row["branch_kind"] = kind.value
         bin_value = row.get("org_bin", "")
         if bin_value and not re.fullmatch(r"[0-9]{12}", bin_value):
             result.errors.append(str(_l("The BIN must have 12 digits.")))

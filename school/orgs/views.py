@@ -203,7 +203,20 @@ def import_orgs():
         if report.ok:
             session["org_import"] = keep_upload("orgs", data)
     return render_template("orgs/import.html", form=form, report=report,
-                           columns=importer.COLUMNS)
+                           columns=_column_labels())
+
+
+@bp.get("/import/template.xlsx")
+@allow(ADMIN)
+def import_template():
+    """The list to fill in, headers in the reader's language, branch kinds as a drop-down."""
+    from school.core import exports
+
+    return exports.download(importer.template(), "organisations-template.xlsx", "xlsx")
+
+
+def _column_labels() -> list[str]:
+    return [str(c.label) for c in importer.upload_header().columns]
 
 
 @bp.post("/import/confirm")
@@ -219,7 +232,7 @@ def confirm_import():
     if not report.ok:  # the database changed since the preview
         db.session.rollback()
         return render_template("orgs/import.html", form=ImportForm(), report=report,
-                               columns=importer.COLUMNS)
+                               columns=_column_labels())
     db.session.commit()
     drop_upload("orgs", digest)
     session.pop("org_import", None)

@@ -195,3 +195,36 @@ def test_web_import_with_a_bad_row_offers_no_confirmation(client, login, make_us
     assert "<td>3</td>" in html
     assert client.post("/orgs/import/confirm").status_code == 302
     assert _counts() == before
+
+
+# --- headers and values in three languages, the template (issue 12, item 4) --------------
+
+
+def test_russian_headers_region_names_and_branch_kinds(tree):
+    data = ("Код профсоюза;Код региона;Вид филиала;Название филиала (на русском);"
+            "Название организации (на русском)\n"
+            "u;Акмолинская область;Областной;Акмолинский филиал;ППО школы № 7\n"
+            "U;kz-79;Қалалық;Филиал А;ППО завода\n").encode()
+    report = importer.plan_import(data)
+    assert report.ok, report.errors + [r.errors for r in report.bad_rows]
+    assert (report.new_branches, report.new_organizations) == (1, 2)
+
+
+def test_unknown_branch_kind_lists_the_allowed_kinds(tree, app):
+    from flask_babel import force_locale
+
+    with force_locale("ru"):
+        report = importer.plan_import(_csv(["u,KZ-11,district,Филиал,,,,"]))
+    message = " ".join(report.bad_rows[0].errors)
+    assert "district" in message and "Городской филиал" in message
+
+
+def test_import_template_opens_with_a_drop_down(client, login, make_user, tree):
+    from openpyxl import load_workbook
+
+    login(make_user("admin"))
+    assert "/orgs/import/template.xlsx" in client.get("/orgs/import").get_data(as_text=True)
+    response = client.get("/orgs/import/template.xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    (validation,) = book.worksheets[0].data_validations.dataValidation
+    assert validation.type == "list" and str(validation.sqref).startswith("C2:")
