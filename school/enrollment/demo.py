@@ -70,7 +70,9 @@ def seed(rng) -> list[str]:
             else:
                 made += _enrol(event, chosen, admin, rng)
             db.session.flush()
-    return [f"Enrolments: {made} in {len(events)} events"]
+    from school.enrollment import seat_demo
+
+    return [f"Enrolments: {made} in {len(events)} events", *seat_demo.seed(rng)]
 
 
 def _enrol(event: Event, people: list[User], admin: User | None, rng) -> int:

@@ -161,3 +161,14 @@ def release_due(*, now: datetime | None = None) -> dict[str, int]:
             result["released"] += len(released)
             result["promoted"] += len(fill_free_seats(event, now=now))
     return result
+
+
+def held_seats_job() -> dict[str, int]:
+    """RQ entry point (school/enrollment/rq_cron.py): `release_due` in the worker's app."""
+    from school.enrollment.schedule import _app
+
+    with _app().app_context():
+        try:
+            return release_due()
+        finally:
+            db.session.remove()
