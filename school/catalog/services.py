@@ -37,6 +37,7 @@ from school.catalog.models import (
     ProgramSignatory,
     event_instructor,
 )
+from school.core.formatting import sort_by_name
 from school.core.utils import contains_pattern
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError, Problems
@@ -220,7 +221,7 @@ def organizer_choices(user: User) -> list[tuple[str, str]]:
         branches_q = branches_q.where(Branch.id.in_(branch_ids))
     choices += [(f"union:{u.id}", u.name) for u in db.session.scalars(unions_q)]
     choices += [(f"branch:{b.id}", f"{b.name} ({b.union.short_name})")
-                for b in db.session.scalars(branches_q)]
+                for b in sort_by_name(db.session.scalars(branches_q), lambda b: b.name)]
     return choices
 
 
@@ -1028,7 +1029,10 @@ def public_event(event_id: int, user) -> Event | None:
 
 
 def regions() -> list[Region]:
-    return list(db.session.scalars(select(Region).order_by(Region.sort_order, Region.name_ru)))
+    """Cities first, then oblasts in the alphabet of the page's language."""
+    from school.orgs.services import region_order
+
+    return region_order(list(db.session.scalars(select(Region))))
 
 
 # --- the month view ------------------------------------------------------------------

@@ -369,7 +369,8 @@ def manage_event(event_id: int):
     quota_form = QuotaForm()
     instructors_form = InstructorsForm()
     if can_manage:
-        branches = db.session.scalars(org_services.branch_query(current_user)).all()
+        branches = formatting.sort_by_name(
+            db.session.scalars(org_services.branch_query(current_user)), lambda b: b.name)
         quota_form.branch_id.choices = [
             (b.id, f"{b.name} ({b.union.short_name})") for b in branches]
         instructors_form.instructor_ids.choices = [

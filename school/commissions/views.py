@@ -29,10 +29,12 @@ from school.commissions.forms import (
 from school.commissions.models import Body, BodyKind, Member, MemberRole, Side
 from school.commissions.status import Filters, Status, compute, shares
 from school.core import exports
+from school.core.formatting import sort_by_name
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.errors import DomainError
 from school.extensions import db, write_transaction
 from school.orgs.models import Branch, PrimaryOrganization, Region
+from school.orgs.services import region_order
 from school.permissions import STAFF, allow, can_see_branch, scope_to_branches
 from school.timeutil import local_today
 
@@ -79,15 +81,16 @@ def _filters(args=None) -> Filters:
 
 def _filter_choices() -> dict:
     me = _me()
-    branches = list(db.session.scalars(
-        scope_to_branches(select(Branch), Branch.id, me).order_by(Branch.name_ru)))
+    branches = sort_by_name(db.session.scalars(
+        scope_to_branches(select(Branch), Branch.id, me)), lambda b: b.name)
     region_ids = {b.region_id for b in branches}
-    regions = list(db.session.scalars(
-        select(Region).where(Region.id.in_(region_ids)).order_by(Region.sort_order)))
+    regions = region_order(list(db.session.scalars(
+        select(Region).where(Region.id.in_(region_ids)))))
     organisations = list(db.session.scalars(
         select(PrimaryOrganization).join(Body, Body.primary_org_id == PrimaryOrganization.id)
         .where(Body.branch_id.in_([b.id for b in branches])).distinct()
         .order_by(PrimaryOrganization.name_ru).limit(500)))
+    organisations = sort_by_name(organisations, lambda o: o.name)
     return {"branches": branches, "regions": regions, "organisations": organisations,
             "kinds": list(BodyKind), "statuses": list(Status)}
 
@@ -122,9 +125,10 @@ def new_body():
     orgs = list(db.session.scalars(scope_to_branches(
         select(PrimaryOrganization), PrimaryOrganization.branch_id, me
     ).order_by(PrimaryOrganization.name_ru).limit(2000)))
+    orgs = sort_by_name(orgs, lambda o: o.name)
     form.primary_org_id.choices = [("", "—"), *[(o.id, o.name) for o in orgs]]
-    branches = db.session.scalars(
-        scope_to_branches(select(Branch), Branch.id, me).order_by(Branch.name_ru)).all()
+    branches = sort_by_name(db.session.scalars(
+        scope_to_branches(select(Branch), Branch.id, me)), lambda b: b.name)
     form.branch_id.choices = [("", "—"), *[(b.id, b.name) for b in branches]]
     if form.validate_on_submit():
         org = db.session.get(PrimaryOrganization, form.primary_org_id.data or 0)

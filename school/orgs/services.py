@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from school.audit.services import record
+from school.core.formatting import collation_key, sort_by_name
 from school.core.utils import contains_pattern
 from school.errors import DomainError
 from school.extensions import db
@@ -29,21 +30,41 @@ def name_column(model):
     )
 
 
+# Lists people pick from are sorted in Python by the Kazakh / Russian alphabet
+# (school.core.formatting.collation_key): the databases' ORDER BY (SQLite by code point,
+# PostgreSQL by its C or en_US collation) puts «Қ», «Ә», «Ө» after «я». Paginated listings
+# (branch_query, organization_query) still sort in SQL, page by page.
+
+
+def region_order(items: list[Region]) -> list[Region]:
+    """The three cities of republican significance first (in their official order), then
+    the oblasts alphabetically in the current language («область Абай» under А)."""
+    def key(region: Region):
+        if region.type == "city":
+            return (0, region.sort_order, ())
+        name = region.name
+        for prefix in ("область ", "Область "):
+            name = name.removeprefix(prefix)
+        return (1, 0, collation_key(name))
+
+    return sorted(items, key=key)
+
+
 def regions() -> list[Region]:
-    return list(db.session.scalars(select(Region).order_by(Region.sort_order, Region.name_ru)))
+    return region_order(list(db.session.scalars(select(Region))))
 
 
 def unions() -> list[SectoralUnion]:
-    return list(db.session.scalars(select(SectoralUnion).order_by(name_column(SectoralUnion))))
+    return sort_by_name(db.session.scalars(select(SectoralUnion)), lambda u: u.name)
 
 
 def branches_for(union_id: int | None, region_id: int | None) -> list[Branch]:
-    q = select(Branch).order_by(name_column(Branch))
+    q = select(Branch)
     if union_id:
         q = q.where(Branch.union_id == union_id)
     if region_id:
         q = q.where(Branch.region_id == region_id)
-    return list(db.session.scalars(q))
+    return sort_by_name(db.session.scalars(q), lambda b: b.name)
 
 
 def organizations_for(branch_id: int | None, search: str = "", limit: int = 500):
@@ -57,7 +78,7 @@ def organizations_for(branch_id: int | None, search: str = "", limit: int = 500)
     )
     if search:
         q = q.where(_name_matches(PrimaryOrganization, search))
-    return list(db.session.scalars(q))
+    return sort_by_name(db.session.scalars(q), lambda o: o.name)
 
 
 def _name_matches(model, search: str):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from school.catalog.models import Event
 from school.core.exports import csv_bytes, download
+from school.core.formatting import sort_by_name
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.errors import DomainError
 from school.extensions import db, limiter
@@ -199,10 +200,10 @@ def agreements():
 def edit_agreement(agreement_id: int | None = None):
     agreement = get_or_404(Agreement, agreement_id) if agreement_id else None
     form = AgreementForm(obj=agreement)
-    unions = db.session.scalars(select(SectoralUnion).order_by(SectoralUnion.name_ru)).all()
+    unions = sort_by_name(db.session.scalars(select(SectoralUnion)), lambda u: u.short_name)
     form.union_id.choices = [(u.id, u.short_name) for u in unions]
-    employers_list = db.session.scalars(select(Employer).order_by(Employer.name_ru)
-                                        .limit(500)).all()
+    employers_list = sort_by_name(db.session.scalars(
+        select(Employer).order_by(Employer.name_ru).limit(500)), lambda e: e.name)
     form.employer_id.choices = [("", _("All employers"))] + [
         (e.id, f"{e.name} ({e.bin})") for e in employers_list
     ]
