@@ -225,6 +225,10 @@ def _register_hooks(app: Flask) -> None:
             g._write_token = set_write_intent(True)
 
     app.before_request(permissions.enforce)
+    from school.accounts.consent import gate as consent_gate
+
+    # After the write intent (SQLite's write lock first) and the permission check.
+    app.before_request(consent_gate)
 
     @app.teardown_request
     def _reset_write_intent(_exc):

@@ -88,7 +88,7 @@ def build_message(to: str, template: str, *, locale: str | None = None,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         # Without the person's consent only the invitation goes out (issue 13): a letter
         # with no recipient is never sent.
-        to=[to] if mail_allowed(to, template) else [],
+        to=[to] if mail_allowed(to, template, context) else [],
     )
     message.attach_alternative(html, "text/html")
     return message

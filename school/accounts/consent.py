@@ -12,7 +12,8 @@ from __future__ import annotations
 from flask import current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm.util import identity_key
 
 from school.accounts.models import ConsentRecord, User
 from school.audit.services import record
@@ -77,11 +78,15 @@ def decline(user: User, *, ip_address: str | None) -> None:
            version=current_app.config["CONSENT_VERSION"], ip=(ip_address or "")[:45])
 
 
-def mail_allowed(to: str | None, template: str) -> bool:
+def mail_allowed(to: str | None, template: str, context: dict | None = None) -> bool:
     """Whether a letter `template` may go to `to`: people who owe their consent (or withdrew
-    it) get only the letters that let them in; anonymised people get nothing."""
+    it) get only the letters that let them in; anonymised people get nothing. The person is
+    looked for among the letter's own records first (no query for a list of letters)."""
     if not to or template in MAIL_WITHOUT_CONSENT:
         return True
+    for value in (context or {}).values():
+        if isinstance(value, User) and "email" in value.__dict__ and value.email == to:
+            return not value.consent_pending and value.anonymised_at is None
     row = db.session.execute(
         select(User.consent_pending, User.anonymised_at).where(User.email == to.lower())
     ).first()
@@ -102,12 +107,23 @@ def _guard_people(session, _context, _instances) -> None:
     from school.accounts.privacy import check_may_nominate
     from school.enrollment.models import Enrollment
 
+    unknown: set[int] = set()
     for obj in session.new:
         if isinstance(obj, User):
             if obj.password_hash is None and not obj.consents:
                 obj.consent_pending = True
         elif isinstance(obj, Enrollment):
-            with session.no_autoflush:
-                person = obj.user or session.get(User, obj.user_id)
-            if person is not None:
+            # The person as already loaded (no query per enrolment of a long list).
+            person = obj.__dict__.get("user") or session.identity_map.get(
+                identity_key(User, obj.user_id))
+            if person is not None and "consent_withdrawn_at" in person.__dict__:
                 check_may_nominate(person)
+            elif obj.user_id is not None:
+                unknown.add(obj.user_id)
+    if unknown:
+        with session.no_autoflush:
+            refused = session.scalar(select(User).where(
+                User.id.in_(unknown), or_(User.consent_withdrawn_at.is_not(None),
+                                          User.anonymised_at.is_not(None))).limit(1))
+        if refused is not None:
+            check_may_nominate(refused)

@@ -19,7 +19,6 @@ from school.errors import DomainError
 from school.extensions import db
 from school.permissions import SIGNED_IN, allow
 
-bp.before_app_request(consent.gate)
 privacy_cli.register(bp)
 
 
