@@ -5,7 +5,7 @@ from the attendance sheet, the event's seat rules (held seats, two-step approval
 from __future__ import annotations
 
 import click
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,7 +28,14 @@ from school.enrollment.seat_forms import (
 from school.enrollment.views import bp
 from school.errors import DomainError
 from school.extensions import db
-from school.permissions import STAFF, TEACHING, allow, manages_event
+from school.permissions import (
+    STAFF,
+    TEACHING,
+    allow,
+    coordinator_scope,
+    manages_event,
+    visible_branch_ids,
+)
 
 
 def _me() -> User:
@@ -230,3 +237,19 @@ def release_held_seats_command():
 def can_edit_seat_rules(event: Event) -> bool:
     me = current_user
     return bool(me.is_authenticated and (me.is_admin or manages_event(me, event)))
+
+
+@bp.app_template_global("can_change_enrollment")
+def can_change_enrollment(enrollment: Enrollment) -> bool:
+    """Replace and move buttons: only for the people the viewer manages (else a 404)."""
+    me = current_user
+    if not me.is_authenticated or not (me.is_admin or me.has_role("coordinator")):
+        return False
+    if me.is_admin:
+        return True
+    # services.can_manage's rule, with the branches read once per page (not once a row).
+    if "_seat_views_branches" not in g:
+        g._seat_views_branches = visible_branch_ids(me)
+    if enrollment.branch_id is not None:
+        return enrollment.branch_id in (g._seat_views_branches or set())
+    return enrollment.union_id in coordinator_scope(me)[0]

@@ -106,3 +106,35 @@ def test_substitution_keeps_the_count_and_queue_on_the_real_db(app, make_event, 
     seats = services.Seats.count(event)
     assert seats.taken == 3 and seats.by_branch[tree["a"].id] == 3
     assert [e.id for e in db.session.scalars(services._queue(event.id))] == queue
+
+
+def test_crossing_transfers_do_not_deadlock(app, make_program, make_event, people, tx):
+    """One person moves from E1 to E2 while another moves from E2 to E1: both events are
+    locked in the order of their ids, so neither waits for the other forever."""
+    program = make_program()
+    first = make_event(program, capacity=3)
+    second = make_event(program, capacity=3, starts_on=first.starts_on + timedelta(days=7))
+    a, b = people["trainees"](2)
+    with tx():
+        row_a = services.enroll(first, a)
+        row_b = services.enroll(second, b)
+    moves = iter([(row_a.id, second.id), (row_b.id, first.id)])
+    admin_id = people["admin"].id
+    lock = threading.Lock()
+
+    def move():
+        from school.catalog.models import Event
+        from school.enrollment import transfers
+
+        with lock:
+            row_id, target_id = next(moves)
+        with write_transaction():
+            new = transfers.transfer(db.session.get(Enrollment, row_id),
+                                     db.session.get(Event, target_id),
+                                     db.session.get(User, admin_id), "обмен датами")
+            return new.status.value
+
+    results, errors = _together(app, move, 2)
+    assert errors == [] and results == ["confirmed", "confirmed"]
+    assert statuses(first) == ["cancelled", "confirmed"]
+    assert statuses(second) == ["cancelled", "confirmed"]

@@ -99,3 +99,15 @@ def test_seat_rules_page_and_cli(app, client, login, make_event, people, tree):
     assert event.program.two_step_approval and not event.program.hold_seat_first_step
     result = app.test_cli_runner().invoke(args=["release-held-seats"])
     assert "released 0" in result.output
+
+
+def test_organiser_sees_no_buttons_for_other_branches_people(client, login, make_event,
+                                                              make_enrollment, people, tree):
+    event = make_event(organizer_branch_id=tree["b"].id)
+    theirs = make_enrollment(event, people["trainees"](1)[0])  # branch A
+    mine = make_enrollment(event, people["trainees"](1, branch=tree["b"])[0])
+    login(people["coord_b"])
+    page = client.get(f"/events/{event.id}/roster").get_data(as_text=True)
+    assert theirs.user.full_name in page  # the organiser sees the whole roster
+    assert f"/enrollments/{theirs.id}/substitute" not in page
+    assert f"/enrollments/{mine.id}/substitute" in page
