@@ -182,6 +182,7 @@ def _register_blueprints(app: Flask) -> None:
     from school.evaluation.views import bp as evaluation_bp
     from school.materials.views import bp as materials_bp
     from school.attendance.online_views import bp as online_attendance_bp
+    from school.records.views import bp as records_bp
     from school.orgs.views import bp as orgs_bp
     from school.planning.views import bp as planning_bp
     from school.releases.views import bp as releases_bp
@@ -202,6 +203,7 @@ def _register_blueprints(app: Flask) -> None:
         evaluation_bp,
         materials_bp,
         online_attendance_bp,
+        records_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

@@ -15,8 +15,24 @@ def record(actor, action: str, obj=None, *, object_type: str | None = None, **de
         object_id=getattr(obj, "id", None),
         details={k: _plain(v) for k, v in details.items()},
     )
+    if _entered_after_the_fact(obj):
+        entry.details["after_the_fact"] = True
     db.session.add(entry)
     return entry
+
+
+def _entered_after_the_fact(obj) -> bool:
+    """The record concerns an event entered after it was held (school/records): an event,
+    or something of one (a session, a material, an enrolment, a certificate)."""
+    from school.catalog.models import Event
+
+    with db.session.no_autoflush:
+        for _ in range(3):
+            if obj is None or isinstance(obj, Event):
+                break
+            obj = getattr(obj, "event", None) if hasattr(obj, "event") else getattr(
+                obj, "enrollment", None)
+        return bool(getattr(obj, "recorded_after", False))
 
 
 def _plain(value):

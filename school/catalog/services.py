@@ -765,18 +765,31 @@ def _no_sessions() -> DomainError:
                        _l("An event cannot be published without sessions."))
 
 
-def publish_event(event: Event, actor: User) -> Event:
+def publish_event(event: Event, actor: User, *, as_record: bool = False) -> Event:
+    """Publish a draft. An event whose sessions are all over is published only `as_record`
+    (a seminar held before it was entered: `recorded_after`), else refused with `event_ended`
+    so that a past date is not announced by mistake; `event_not_ended` for a record of an
+    event still to come."""
     if event.status is not EventStatus.draft:
         raise DomainError("status_transition", _l("Only a draft can be published."))
     if not event.sessions:
         raise _no_sessions()
+    ended = max(s.ends_at for s in event.sessions) <= now()
+    if ended and not as_record:
+        raise DomainError("event_ended", _l(
+            "This event has already ended. Publish it only as a record of an event that "
+            "was held."), status=409)
+    if as_record and not ended:
+        raise DomainError("event_not_ended",
+                          _l("Only an event that has ended can be recorded as held."))
     _check_link_for_format(event.format, event.online_link)
     _check_schedule(event.starts_on, event.ends_on, event.enrol_closes_at,
                     _slots(event.sessions))
     event.status = EventStatus.published
     event.published_at = now()
+    event.recorded_after = as_record
     db.session.flush()
-    record(actor, "event.publish", event)
+    record(actor, "event.publish", event, recorded_after=as_record)
     signals.event_published.send(event=event)
     return event
 

@@ -507,8 +507,13 @@ def save_instructors(event_id: int):
 def publish_event(event_id: int):
     event = _managed_event_or_404(event_id)
     if EmptyForm().validate_on_submit():
-        _commit_or_flash(lambda: services.publish_event(event, current_user),
-                         _("The event has been published."))
+        # An event that has ended is published only when the page's second question (a
+        # record of an event that was held?) was answered yes.
+        as_record = request.form.get("as_record") == "1"
+        _commit_or_flash(lambda: services.publish_event(event, current_user,
+                                                        as_record=as_record),
+                         _("The event has been recorded as held.") if as_record
+                         else _("The event has been published."))
     return _back(event)
 
 
