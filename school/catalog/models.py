@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -83,7 +84,7 @@ EVENT_STATUS_LABELS = {
     EventStatus.draft: _l("Draft"),
     EventStatus.published: _l("Published"),
     EventStatus.completed: _l("Completed"),
-    EventStatus.cancelled: _l("Cancelled"),
+    EventStatus.cancelled: lazy_pgettext("event status", "Cancelled"),  # «өткізілмейді»
 }
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, Numeric, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,7 +44,7 @@ ENROLLMENT_STATUS_LABELS = {
     EnrollmentStatus.pending: _l("Awaiting approval"),
     EnrollmentStatus.confirmed: _l("Confirmed"),
     EnrollmentStatus.waitlisted: _l("On the waiting list"),
-    EnrollmentStatus.cancelled: _l("Cancelled"),
+    EnrollmentStatus.cancelled: lazy_pgettext("enrolment status", "Cancelled"),  # «Отменена»
     EnrollmentStatus.rejected: _l("Rejected"),
     EnrollmentStatus.completed: _l("Completed"),
     EnrollmentStatus.not_completed: _l("Not completed"),
