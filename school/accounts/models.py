@@ -192,6 +192,9 @@ class RoleGrant(db.Model):
             " AND branch_id IS NULL AND primary_org_id IS NULL)",
             name="scope_matches_role",
         ),
+        # Loading a person's grants (every signed-in request) filters by user only: the
+        # partial unique indexes below cannot serve that, so it would scan every grant.
+        Index("ix_role_grant_user_id", "user_id"),
         Index(
             "uq_role_grant_unscoped",
             "user_id",

@@ -51,6 +51,7 @@ from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import Branch, Region, SectoralUnion
 from school.permissions import coordinator_scope, visible_branch_ids
+from school.reports import freshness
 from school.reports.models import ClosedYear, ClosedYearRow, TrainingPlan
 from school.timeutil import local_today
 
@@ -420,11 +421,19 @@ def yearly_report(year: int, user: User, filters: Filters = Filters()) -> Yearly
 
 def trend(user: User, filters: Filters = Filters(), *, last: int | None = None,
           span: int = 10) -> list[tuple[int, Cell]]:
-    """Participations and distinct people for each of the last `span` years (closed years
-    from their frozen rows), oldest first, in one GROUP BY."""
+    """Participations and distinct people for each of the last `span` years, oldest
+    first: a decade of rows, so cached until a figure can change (freshness.py)."""
     last = last or local_today().year
-    first = last - span + 1
     scope = Scope.of(user)
+    key = {"scope": scope.describe(), "filters": filters.as_dict(), "last": last, "span": span}
+    points = freshness.cached("trend", key, lambda: [
+        [y, c.participations, c.people] for y, c in _trend(scope, filters, last, span)])
+    return [(y, Cell(p, n)) for y, p, n in points]
+
+
+def _trend(scope: Scope, filters: Filters, last: int, span: int) -> list[tuple[int, Cell]]:
+    """The trend in one GROUP BY (closed years from their frozen rows)."""
+    first = last - span + 1
     closed = closed_years(range(first, last + 1))
     found: dict[int, Cell] = {}
     if scope.branch_ids is None and filters == Filters():
@@ -441,6 +450,20 @@ def trend(user: User, filters: Filters = Filters(), *, last: int | None = None,
         )
         found |= {int(y): Cell(p, n) for y, p, n in db.session.execute(stmt)}
     return [(y, found.get(y, Cell())) for y in range(first, last + 1)]
+
+
+def default_year() -> int:
+    """The latest year with a completed participation (not in the future), else this year."""
+    today = local_today()
+
+    def latest() -> int:
+        day = db.session.scalar(
+            select(func.max(Event.ends_on))
+            .join(Enrollment, Enrollment.event_id == Event.id)
+            .where(Enrollment.status == EnrollmentStatus.completed, Event.ends_on <= today))
+        return day.year if day else today.year
+
+    return freshness.cached("default-year", today.isoformat(), latest)
 
 
 @dataclass

@@ -9,9 +9,8 @@ from sqlalchemy import func, select
 
 from school.accounts.models import Category
 from school.audit.services import record
-from school.catalog.models import Event, EventFormat, EventKind, Program
+from school.catalog.models import EventFormat, EventKind, Program
 from school.core.utils import flash_domain_error, get_or_404, optional_int, page_arg, paginate
-from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db, write_transaction
 from school.orgs.models import Branch, Region, SectoralUnion
@@ -36,17 +35,6 @@ PER_PAGE = 50
 # --- reading the query string ----------------------------------------------------------------
 
 
-def _default_year() -> int:
-    """The latest year with a completed participation (not in the future), else this year."""
-    this_year = local_today().year
-    latest = db.session.scalar(
-        select(func.max(Event.ends_on))
-        .join(Enrollment, Enrollment.event_id == Event.id)
-        .where(Enrollment.status == EnrollmentStatus.completed, Event.ends_on <= local_today())
-    )
-    return latest.year if latest else this_year
-
-
 def _enum_arg(name: str, enum_cls):
     value = request.args.get(name) or None
     if value is None:
@@ -61,7 +49,7 @@ def _read_args() -> tuple[int, services.Filters]:
     """The year and filters of the request; DomainError for bad input."""
     raw_year = request.args.get("year")
     if raw_year in (None, ""):
-        year = _default_year()
+        year = services.default_year()
     else:
         year = services.check_year(optional_int(raw_year))
     filters = services.Filters(

@@ -1,0 +1,122 @@
+"""The report's cached figures (freshness.py): served from the cache until a change that can
+move a figure, and recomputed right after one (issue 15)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, update
+
+from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.extensions import db
+from school.reports import freshness, services
+from school.reports.services import Cell, Filters
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
+@pytest.fixture
+def h(history, admin):
+    history.admin = admin
+    return history
+
+
+@pytest.fixture
+def statements(app):
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", note)
+
+
+def fresh(h, filters=Filters()):
+    """The trend computed now, bypassing the cache."""
+    scope = services.Scope.of(h.admin)
+    return dict(services._trend(scope, filters, 2026, 3))
+
+
+def trend(h, filters=Filters()):
+    return dict(services.trend(h.admin, filters, last=2026, span=3))
+
+
+def test_the_trend_comes_from_the_cache_until_a_figure_can_change(h, statements):
+    first = trend(h)
+    assert first == fresh(h) and first[2025] == Cell(7, 5)
+    statements.clear()
+    assert trend(h) == first
+    assert not [s for s in statements if "count(DISTINCT" in s]  # no counting: the cache
+
+    h.enrollments["p5E1"].status = EnrollmentStatus.completed  # p5 completes E1 (2025)
+    db.session.commit()
+    statements.clear()
+    after = trend(h)
+    assert [s for s in statements if "count(DISTINCT" in s]
+    assert after[2025] == Cell(8, 6) and after == fresh(h)
+
+
+def test_a_revoked_certificate_and_a_closed_year_refresh_it(h):
+    before = trend(h)
+    h.certificates["p2E1"].revoked_at = datetime.now(UTC)  # p2's only certificate
+    db.session.commit()
+    assert trend(h)[2025] == Cell(6, 4) != before[2025]
+
+    generation = freshness.generation()
+    services.close_year(2025, h.admin)
+    db.session.commit()
+    assert freshness.generation() > generation
+    assert trend(h) == fresh(h)
+
+
+def test_changes_that_move_no_figure_keep_the_generation(h, make_enrollment, make_user):
+    generation = freshness.generation()
+    newcomer = make_user(branch=h.a)
+    make_enrollment(h.events["E4"], newcomer, status="confirmed")  # not trained (yet)
+    h.people["p1"].full_name = "Первый Переименованный"
+    h.events["E1"].venue = "Шымкент, Дворец профсоюзов"
+    db.session.commit()
+    assert freshness.generation() == generation
+
+
+def test_a_completed_participation_moved_to_another_person_refreshes_it(h):
+    before = trend(h, Filters(union_id=h.u.id))
+    # p4's training moved onto p1 (a merge of duplicates does this): one person fewer.
+    h.enrollments["p4E5"].user_id = h.people["p1"].id
+    db.session.commit()
+    after = trend(h, Filters(union_id=h.u.id))
+    assert after[2025].people == before[2025].people - 1
+    assert after == fresh(h, Filters(union_id=h.u.id))
+
+
+def test_bulk_statements_raise_the_generation(h):
+    generation = freshness.generation()
+    db.session.execute(update(Enrollment).where(Enrollment.id == h.enrollments["p1E1"].id)
+                       .values(status=EnrollmentStatus.not_completed))
+    db.session.commit()
+    assert freshness.generation() > generation
+    assert trend(h)[2025] == fresh(h)[2025]
+
+
+def test_a_rolled_back_change_keeps_the_generation(h):
+    generation = freshness.generation()
+    h.enrollments["p5E1"].status = EnrollmentStatus.completed
+    db.session.flush()
+    db.session.rollback()
+    assert freshness.generation() == generation
+
+
+def test_the_yearly_page_skips_the_decade_once_cached(h, client, login, statements):
+    login(h.admin)
+    assert client.get("/reports/yearly?year=2025").status_code == 200
+    first = len(statements)
+    statements.clear()
+    assert client.get("/reports/yearly?year=2025").status_code == 200
+    assert len(statements) < first
+    assert not [s for s in statements if "GROUP BY rows.year" in s]
