@@ -263,3 +263,19 @@ def test_two_step_rejection_frees_the_held_seat(make_program, make_event, people
     with tx():
         services.reject(row, people["admin"], "Не подходит по профилю")
     assert services.Seats.count(event).taken == 0
+
+
+def test_the_release_request_follows_the_substitute(make_event, people, tree, tx):
+    from school.releases.models import ReleaseRequest
+
+    event = make_event(quotas={tree["a"]: 3})
+    a1, a2 = people["trainees"](2)
+    with tx():
+        old = services.enroll(event, a1)
+    with tx():
+        new = substitutions.substitute(old, a2, people["admin"], "заместитель")
+    db.session.expire_all()
+    requests = {r.enrollment_id: r for r in db.session.scalars(select(ReleaseRequest))}
+    assert requests[old.id].withdrawn_at is not None
+    assert new.id in requests and requests[new.id].user_id == a2.id
+    assert requests[new.id].withdrawn_at is None
