@@ -25,11 +25,15 @@ _suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-def queue_mail(to: str | None, template: str, *, locale: str | None = None, **context) -> None:
-    """Render a letter now and send it after the current transaction commits."""
+def queue_mail(to: str | None, template: str, *, locale: str | None = None,
+               attachments=(), **context) -> None:
+    """Render a letter now and send it after the current transaction commits;
+    `attachments`: (file name, content, MIME type) triples."""
     if not to or _suppressed.get():
         return
     message = build_message(to, template, locale=locale, **context)
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
     db.session().info.setdefault(_QUEUE_KEY, []).append(message)
 
 

@@ -582,6 +582,7 @@ def send_reminders(*, now: datetime | None = None, batch: int = 200) -> int:
     """Remind confirmed people of events that start tomorrow (Kazakhstan time). Each
     reminder is marked sent in the same transaction as its letter, so hourly runs (even
     overlapping ones) send it once. Commits per batch; returns how many were sent."""
+    from school.enrollment.notices import calendar_attachment
     from school.extensions import write_transaction
 
     now = now or utcnow()
@@ -606,7 +607,9 @@ def send_reminders(*, now: datetime | None = None, batch: int = 200) -> int:
                 enrollment.reminder_sent_at = now
                 _tell(enrollment, "reminder",
                       sessions=[s for s in enrollment.event.sessions
-                                if to_local(s.starts_at).date() >= tomorrow])
+                                if to_local(s.starts_at).date() >= tomorrow],
+                      attachments=[calendar_attachment(enrollment.event,
+                                                       enrollment.user.locale)])
         sent += len(rows)
         if len(rows) < batch:
             return sent

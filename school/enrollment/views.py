@@ -25,7 +25,10 @@ from school.core import exports
 from school.core.uploads import drop_upload, keep_upload, read_upload
 from school.core.utils import get_or_404, optional_int, paginate, safe_next
 from school.dbtypes import utcnow
+from school.enrollment import digests as _digests  # noqa: F401  (its table)
 from school.enrollment import nominations, services
+from school.enrollment import notices as _notices  # signal receivers; the approver's name
+from school.enrollment import schedule as _schedule
 from school.enrollment.forms import (
     CancelForm,
     DecisionForm,
@@ -66,6 +69,12 @@ def enrollment_state(event: Event) -> services.EnrolState:
     return services.enrol_state(event, current_user)
 
 
+@bp.app_template_global("enrolment_approver")
+def enrolment_approver(event: Event, enrollment: Enrollment | None = None):
+    """Who decides on the current person's request: their branch, or None (the organisers)."""
+    return _notices.request_approver(event, enrollment, current_user)
+
+
 # --- enrolling and cancelling --------------------------------------------------------------
 
 
@@ -91,8 +100,12 @@ def enroll(event_id: int):
     elif status is EnrollmentStatus.waitlisted:
         flash(_("The event is full. You are on the waiting list at position %(n)d.",
                 n=position), "info")
+    elif _notices.approver_of(enrollment) is not None:
+        flash(_("Your request has been sent to the coordinator of your branch for approval."),
+              "info")
     else:
-        flash(_("Your request has been sent for approval."), "info")
+        flash(_("Your request has been sent to the organisers (the training centre) for "
+                "approval."), "info")
     return redirect(back)
 
 
@@ -338,4 +351,7 @@ def send_reminders_command():
     """Mail tomorrow's participants a reminder; safe to run every hour."""
     sent = services.send_reminders()
     click.echo(f"reminders sent: {sent}")
+
+
+bp.cli.add_command(_schedule.send_digests_command)
 from school.enrollment import seat_views as _seat_views  # noqa: E402,F401

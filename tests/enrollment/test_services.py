@@ -133,7 +133,7 @@ def test_approval_mode_makes_requests_pending(make_event, people, tx, outbox):
     (person,) = people["trainees"](1)
     with tx():
         assert services.enroll(event, person).status is S.pending
-    assert outbox == []
+    assert [m.to for m in outbox] == [[person.email]]  # the receipt (issue 12): no seat yet
 
 
 # --- mail follows the commit ------------------------------------------------------------------
@@ -229,6 +229,7 @@ def test_branch_coordinator_approves_into_a_seat_or_the_queue(make_event, people
     x, y = people["trainees"](2)
     with tx():
         ex, ey = services.enroll(event, x), services.enroll(event, y)
+    outbox.clear()  # the two receipts (issue 12)
     with tx():
         assert services.approve(ex, people["coord_a"]).status is S.confirmed
     with tx():
@@ -266,6 +267,7 @@ def test_reject_needs_a_reason_and_mails_it(make_event, people, tx, outbox):
     (person,) = people["trainees"](1)
     with tx():
         enrollment = services.enroll(event, person)
+    outbox.clear()  # the receipt (issue 12)
     assert _code(services.reject, enrollment, people["coord_a"], "  ") == "reason_required"
     with tx():
         services.reject(enrollment, people["coord_a"], "Квота филиала исчерпана")
