@@ -183,3 +183,24 @@ def test_a_person_downloads_their_data(client, login, make_event, make_user, mak
     assert person.email in page and "701 555 66 77" in page
     assert db.session.scalars(select(ConsentRecord)).first().ip_address in page
     assert EnrollmentStatus.confirmed.label in page or "confirmed" in page
+
+
+def test_the_roster_and_its_export_drop_a_withdrawn_persons_contacts(
+        client, login, make_event, make_user, make_enrollment, org_tree):
+    coordinator = make_user("coordinator", branch=org_tree["a"])
+    event = make_event(starts_on=date.today() - timedelta(days=10), sessions=1)
+    person = _consented(make_user, branch=org_tree["a"], phone="+7 701 999 88 77",
+                        email="kept.out@example.kz")
+    other = make_user(branch=org_tree["a"], email="still.here@example.kz")
+    make_enrollment(event, person, "completed")  # a past event: withdrawal keeps the row
+    make_enrollment(event, other, "completed")
+    login(coordinator)
+    before = client.get(f"/events/{event.id}/roster.csv").get_data(as_text=True)
+    assert "kept.out@example.kz" in before and "999 88 77" in before
+    privacy.withdraw(db.session.get(User, person.id))
+    db.session.commit()
+    after = client.get(f"/events/{event.id}/roster.csv").get_data(as_text=True)
+    assert "kept.out@example.kz" not in after and "999 88 77" not in after
+    assert person.full_name in after and "still.here@example.kz" in after
+    page = client.get(f"/events/{event.id}/roster").get_data(as_text=True)
+    assert "kept.out@example.kz" not in page and "still.here@example.kz" in page
