@@ -81,3 +81,18 @@ def test_a_new_online_link_is_told_to_confirmed_people_only(crowd, outbox):
         catalog.signals.event_changed.send(event=event, what="link")
     assert to_of(outbox) == sorted(u.email for u in crowd["confirmed"])
     assert "https://zoom.us/j/123" in outbox[0].body
+
+
+def test_a_released_savepoint_sends_nothing_the_outer_commit_does(crowd, outbox, app):
+    event = crowd["event"]
+    with app.test_request_context():
+        db.session.execute(db.select(1))
+        with db.session.begin_nested():
+            session = db.session.get(EventSession, event.sessions[1].id)
+            session.ends_at -= timedelta(hours=2)
+            db.session.flush()
+            catalog.signals.event_changed.send(event=session.event, what="sessions")
+        assert outbox == []  # the savepoint is released, the transaction still open
+        db.session.commit()
+    assert len(outbox) == 4
+    assert "09:00–15:00" in outbox[0].body

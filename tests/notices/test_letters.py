@@ -96,3 +96,15 @@ def test_tomorrows_reminder_carries_the_events_calendar(make_event, make_user,
     assert len([c for c in calendar.walk("VEVENT")]) == 2
     types = {p.get_content_type() for p in parsed.walk()}
     assert {"text/plain", "text/html", "text/calendar"} <= types
+
+
+def test_a_two_step_receipt_names_the_branch_then_the_centre(org_tree, make_event, make_user,
+                                                              outbox):
+    event = make_event(approval_mode=ApprovalMode.centre)
+    event.program.two_step_approval = True
+    db.session.commit()
+    person = make_user(branch=org_tree["a"], locale="kk")
+    with write_transaction():
+        services.enroll(db.session.get(type(event), event.id), person)
+    [letter] = outbox
+    assert "филиалыңыздың үйлестірушісі" in letter.body and "Оқу орталығы бекітеді" in letter.body
