@@ -84,3 +84,11 @@ def test_no_russian_count_glued_to_a_noun_outside_ngettext():
             if match.group(1) not in NOT_COUNTS and match.group(2) not in NO_AGREEMENT:
                 glued.append((message.id, message.string))
     assert glued == []
+
+
+def test_jinja_has_pgettext_and_npgettext(app):
+    with app.test_request_context(), force_locale("ru"):
+        text = app.jinja_env.from_string(
+            "{{ pgettext('certificate', 'Revoke') }}|{{ pgettext('role', 'Revoke') }}|"
+            "{{ npgettext('x', '%(num)d apple', '%(num)d apples', 3) }}").render()
+    assert text == "Отозвать|Снять роль|3 apples"
