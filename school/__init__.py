@@ -9,6 +9,7 @@ from flask import Flask, Request, abort, g, has_request_context, request, sessio
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
+from school import resources
 from school.config import load_config
 from school.core.cache import page_cache
 from school.core.static import init_static
@@ -55,7 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(resources.folder("templates")),
         static_folder="static",
     )
     app.url_map.converters["int"] = IdConverter  # before any route is added
@@ -69,7 +70,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.jinja_env.add_extension("jinja2.ext.do")
+    # A missing value prints as nothing, never as "None" (issue 12).
+    app.jinja_env.finalize = resources.blank_none
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    resources.require_catalogues(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     logging.basicConfig(level=logging.INFO)
     # WeasyPrint reports every layout step at INFO: too chatty for a server log.
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
@@ -80,7 +84,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _init_models()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(resources.folder("migrations")), compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Almaty")

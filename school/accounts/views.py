@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from school.accounts import privacy, services, sessions, throttle
+from school.accounts import people_sort, privacy, services, sessions, throttle
 from school.accounts.forms import (
     ChangePasswordForm,
     EmptyForm,
@@ -339,10 +339,12 @@ def people():
     role = request.args.get("role") or None
     if role not in (None, *[r.value for r in Role]):
         role = None
-    query = services.people_query(current_user, search=search, role=role)
+    sort = people_sort.parse(request.args.get("sort"))
+    query = people_sort.apply(
+        services.people_query(current_user, search=search, role=role), sort)
     items, page, pages, total = paginate(query, per_page=50)
     return render_template("accounts/people.html", items=items, page=page, pages=pages,
-                           total=total, q=search, role=role, roles=list(Role))
+                           total=total, q=search, role=role, roles=list(Role), sort=sort)
 
 
 def _person_or_404(user_id: int) -> User:
