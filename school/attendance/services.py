@@ -471,6 +471,8 @@ def save_marks(
             remark = clean_text(remark, REMARK_MAX)
         cleaned.append(MarkInput(item.enrollment_id, item.session_id, item.status, remark))
     changes = _write(cleaned, actor=actor, mode=mode, source="sheet", reason=reason, now=now)
+    if changes and event.recorded_after:  # marked after the fact: said in the audit too
+        record(actor, "attendance.marked", event, marks=len(changes))
     if changes and event.status is EventStatus.completed:
         reevaluate(event, {c.enrollment_id for c in changes}, actor=actor, now=now)
     return changes

@@ -3,6 +3,7 @@ and a recording link on its first session. Idempotent."""
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from school.accounts.models import Role, RoleGrant, User
@@ -51,8 +52,10 @@ def seed(rng) -> list[str]:
         .order_by((User.email == "trainee@demo.kz").desc(), Event.starts_on).limit(1))
     if admin is None or event is None or not event.sessions:
         return []
-    services.add_file(event, admin, filename="Программа семинара.pdf",
-                      data=_pdf("Seminar programme"), title="Программа семинара")
+    pdf = services.add_file(event, admin, filename="Программа семинара.pdf",
+                            data=_pdf("Seminar programme"), title="Программа семинара")
     services.add_link(event, admin, url="https://www.youtube.com/@fprk",
                       title="Запись первого занятия", session_id=event.sessions[0].id)
-    return [f"Materials: a file and a recording link on event {event.id}"]
+    base = current_app.config["BASE_URL"]
+    return [f"Materials: a file and a recording link: {base}/events/{event.id}/materials "
+            f"(the file: {base}/materials/{pdf.id}/download)"]

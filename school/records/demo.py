@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from school.accounts.models import Role, RoleGrant, User
@@ -66,5 +67,7 @@ def seed(rng) -> list[str]:
     attendance.save_marks(event, coordinator, marks)
     attendance.complete_event(event, coordinator)
     db.session.flush()
-    return [f"Records: one seminar entered after it was held (event {event.id}, "
-            f"{len(added)} participants)"]
+    base = current_app.config["BASE_URL"]
+    return [f"Records: one seminar entered after it was held, {len(added)} participants: "
+            f"{base}/manage/events/{event.id}/record; its attendance from a meeting report: "
+            f"{base}/events/{event.id}/attendance/online"]

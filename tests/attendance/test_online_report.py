@@ -145,3 +145,42 @@ def test_strangers_get_404(client, login, ctx, make_user):
                       ).status_code == 404
     assert client.post(f"/events/{event.id}/attendance/online/apply?session={session.id}"
                        ).status_code == 404
+
+
+def test_a_zoom_report_saved_as_xlsx(ctx):
+    from openpyxl import Workbook
+
+    session, a = ctx["session"], ctx["people"][0]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Name (Original Name)", "User Email", "Join Time", "Leave Time",
+                  "Duration (Minutes)"])
+    start = to_local(session.starts_at).replace(tzinfo=None)
+    sheet.append([a.full_name, a.email, start + timedelta(minutes=20),
+                  start + timedelta(minutes=470), 450])
+    out = io.BytesIO()
+    book.save(out)
+    report = online_report.plan(ctx["event"], session, out.getvalue())
+    assert report.ok, report.errors
+    assert [(p.minutes, p.status.value) for p in report.people] == [(450, "late")]
+
+
+def test_the_same_report_applied_by_two_at_once_writes_each_mark_once(app, ctx):
+    from school.attendance.models import AttendanceChange
+    from school.catalog.models import Event, EventSession
+    from tests.attendance.test_concurrency import _run_together
+
+    data = _zoom(ctx["session"], ctx["rows"])
+    event_id, session_id, user_id = ctx["event"].id, ctx["session"].id, ctx["instructor"].id
+
+    def job():
+        from school.accounts.models import User
+
+        online_report.apply(db.session.get(Event, event_id),
+                            db.session.get(EventSession, session_id), data,
+                            db.session.get(User, user_id))
+
+    assert _run_together(app, [job, job]) == []
+    assert len(_marks(ctx["session"])) == 2
+    changes = db.session.scalars(select(AttendanceChange)).all()
+    assert len(changes) == 2  # the second upload found the marks and changed nothing

@@ -120,6 +120,10 @@ def test_certificates_of_a_record(world):
     certificate = certificates.issue_certificate(ea, by=admin)
     db.session.commit()
     assert certificate.enrollment_id == ea.id
+    flags = {e.action: e.details.get("after_the_fact") for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action.in_(
+            ["attendance.marked", "certificate.issued"])))}
+    assert flags == {"attendance.marked": True, "certificate.issued": True}
 
 
 def test_only_a_record_takes_people_this_way(world, make_event):
