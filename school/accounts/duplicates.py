@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
-from school.accounts.models import Role, User
+from school.accounts.models import Role, RoleGrant, User
 from school.audit.services import record
 from school.errors import DomainError
 from school.extensions import db
@@ -162,6 +162,13 @@ def merge(keep: User, other: User, actor: User) -> MergeResult:
     if db.session.get(EmployerOverride, keep.id) is None:
         db.session.execute(update(EmployerOverride).where(EmployerOverride.user_id == other.id)
                            .values(user_id=keep.id))
+    # A chair's grant (their primary organisation's planning) follows the person.
+    if not keep.has_role(Role.chair):
+        for grant in [g for g in other.grants if g.role is Role.chair]:
+            other.grants.remove(grant)
+            db.session.flush()
+            keep.grants.append(RoleGrant(role=Role.chair, primary_org_id=grant.primary_org_id,
+                                         granted_by_id=grant.granted_by_id))
     if keep.consent_pending and not other.consent_pending:
         keep.consent_pending = False  # the same person consented on the other account
     for consent in list(other.consents):  # the proof of what the person accepted stays

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from school.accounts import duplicates, iin_claims
-from school.accounts.models import User
+from school.accounts.models import Role, RoleGrant, User
 from school.attendance.models import AttendanceMark, AttendanceStatus
 from school.audit.models import AuditEntry
 from school.certificates.models import Certificate
@@ -59,6 +59,8 @@ def test_merge_keeps_every_enrolment_and_certificate_and_counts_the_person_once(
     e1 = make_enrollment(first, keep, "completed", completed_at=DONE)
     e2 = make_enrollment(second, other, "completed", completed_at=DONE)
     e3 = make_enrollment(upcoming, other)
+    other.primary_org_id = org_tree["org_a"].id
+    other.grants.append(RoleGrant(role=Role.chair, primary_org_id=org_tree["org_a"].id))
     db.session.add(AttendanceMark(enrollment_id=e2.id, session_id=second.sessions[0].id,
                                   status=AttendanceStatus.present))
     for e, person in ((e1, keep), (e2, other)):
@@ -82,6 +84,7 @@ def test_merge_keeps_every_enrolment_and_certificate_and_counts_the_person_once(
     assert (after.participations, after.people) == (2, 1)
     keep, other = db.session.get(User, keep.id), db.session.get(User, other.id)
     assert keep.phone == "+7 701 222 33 44"  # what the kept account lacked
+    assert keep.has_role("chair") and not other.has_role("chair")
     assert other.active is False and other.email.endswith("@invalid")
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.merged"))
     assert entry.actor_id == admin.id and entry.details["other_id"] == other.id
