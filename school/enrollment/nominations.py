@@ -301,6 +301,15 @@ def _check_existing(row: Row, event: Event, visible, enrolled: set[int]) -> None
     if user.id in enrolled:
         row.outcome = "already"
         return
+    if user.consent_withdrawn_at is not None or user.anonymised_at is not None:
+        # The row says so in the preview (issue 13); the enrolment would be refused anyway.
+        from school.accounts.privacy import check_may_nominate
+
+        try:
+            check_may_nominate(user)
+        except DomainError as e:
+            row.errors.append(str(e.message))
+            return
     if not event.program.is_for(user.category):
         row.errors.append(str(_l("This programme is meant for other participant categories.")))
         return

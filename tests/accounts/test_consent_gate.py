@@ -146,3 +146,19 @@ def test_registering_with_a_coordinators_iin_mails_the_claim_link_to_that_accoun
     assert response.status_code == 302
     claim = [m for m in outbox if m.to == ["entered@example.kz"]]
     assert len(claim) == 1 and "/password/reset/" in claim[0].body
+
+
+def test_a_list_naming_a_person_who_withdrew_says_so_in_its_preview(make_event, make_user,
+                                                                     org_tree):
+    from school.accounts import privacy
+
+    coordinator = make_user("coordinator", branch=org_tree["a"])
+    person = make_user(branch=org_tree["a"], email="gone@example.kz")
+    consent.accept(person, locale="ru", ip_address=None)
+    privacy.withdraw(person)
+    db.session.commit()
+    data = (HEADER + "\nКеткен Адам,gone@example.kz,,,,chair\n").encode()
+    report = nominations.plan(make_event(), data, coordinator)
+    assert not report.ok and report.rows[0].errors
+    report = nominations.apply(make_event(), data, coordinator)
+    assert not report.ok and not report.enrolled
