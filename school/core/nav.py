@@ -16,6 +16,12 @@ class NavItem:
     endpoint: str
     label: str
     url: str
+    badge: int | None = None  # e.g. requests waiting for the person (BADGES)
+
+
+# endpoint → function of the current user giving a count to show beside the entry (or
+# None); features register theirs (enrollment.approvals: school/enrollment/approvals.py).
+BADGES: dict = {}
 
 
 # Top-level entries, then groups shown as drop-down menus. Endpoints a person may not
@@ -62,7 +68,8 @@ def _allowed(entries) -> list[NavItem]:
     for endpoint, label in entries:
         rule = rule_for(endpoint)
         if rule is not None and rule.allows(current_user):
-            items.append(NavItem(endpoint, str(label), url_for(endpoint)))
+            badge = BADGES[endpoint](current_user) if endpoint in BADGES else None
+            items.append(NavItem(endpoint, str(label), url_for(endpoint), badge))
     return items
 
 

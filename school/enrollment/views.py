@@ -23,15 +23,14 @@ from school.accounts.services import people_query
 from school.catalog.models import Event, EventStatus
 from school.core import exports
 from school.core.uploads import drop_upload, keep_upload, read_upload
-from school.core.utils import get_or_404, optional_int, paginate, safe_next
+from school.core.utils import get_or_404, paginate, safe_next
 from school.dbtypes import utcnow
 from school.enrollment import digests as _digests  # noqa: F401  (its table)
-from school.enrollment import nominations, services
+from school.enrollment import nominations, roster_sort, services
 from school.enrollment import notices as _notices  # signal receivers; the approver's name
 from school.enrollment import schedule as _schedule
 from school.enrollment.forms import (
     CancelForm,
-    DecisionForm,
     EnrolForm,
     NominateForm,
     UploadForm,
@@ -151,45 +150,7 @@ def my():
     )
 
 
-# --- approvals -----------------------------------------------------------------------------
-
-
-@bp.route("/approvals", methods=["GET", "POST"])
-@allow(STAFF)
-def approvals():
-    me = _me()
-    form = DecisionForm()
-    if form.validate_on_submit():
-        single = request.form.get("single", "")
-        if single:
-            action, _sep, raw_id = single.partition("-")
-            enrollment = get_or_404(Enrollment, optional_int(raw_id) or 0)
-            if not services.can_manage(me, enrollment):
-                abort(404)
-            ids = [enrollment.id]
-        else:
-            action, ids = form.action.data, form.ids.data or []
-        # Only the filters the page knows: other query keys would reach url_for.
-        back = url_for("enrollment.approvals", **{
-            k: v for k, v in request.args.items() if k in ("event_id", "page")})
-        try:
-            result = services.decide_many(ids, me, action, form.reason.data)
-        except DomainError as e:
-            _flash_error(e)
-            return redirect(back)
-        db.session.commit()
-        if result.done:
-            message = (_("Approved: %(n)d.", n=len(result.done)) if action == "approve"
-                       else _("Rejected: %(n)d.", n=len(result.done)))
-            flash(message, "success")
-        if result.skipped:
-            flash(_("Not changed (already decided or not yours): %(n)d.",
-                    n=len(result.skipped)), "warning")
-        return redirect(back)
-    event_id = optional_int(request.args.get("event_id"))
-    items, page, pages, total = paginate(services.pending_query(me, event_id), per_page=50)
-    return render_template("enrollment/approvals.html", items=items, page=page, pages=pages,
-                           total=total, form=form, event_id=event_id)
+# --- approvals: school/enrollment/approval_views.py (registered at the end) ----------------
 
 
 # --- roster --------------------------------------------------------------------------------
@@ -224,10 +185,12 @@ def _roster_table(event: Event, viewer: User):
 def roster(event_id: int):
     event = _event_or_404(event_id, staff=True)
     me = _me()
-    data = services.roster(event, me)
+    data, sort, pending_sort = roster_sort.apply(services.roster(event, me),
+                                                 request.args.get("sort"))
     return render_template("enrollment/roster.html", event=event, roster=data,
                            show_iin=me.has_role("admin"), cancel_form=CancelForm(),
-                           seats=services.Seats.count(event))
+                           seats=services.Seats.count(event), sort=sort,
+                           pending_sort=pending_sort)
 
 
 @bp.get("/events/<int:event_id>/roster.<fmt>")
@@ -286,7 +249,7 @@ def nominate(event_id: int):
         page=page, pages=pages, total=total,
         blockers=services.nomination_blockers(event, people),
         closed=services.enrolment_closed_reason(event),
-        upload_form=UploadForm(), report=None, columns=nominations.COLUMNS)
+        upload_form=UploadForm(), report=None, columns=nominations.column_labels())
 
 
 @bp.post("/events/<int:event_id>/nominate/upload")
@@ -306,7 +269,15 @@ def nominate_upload(event_id: int):
                                           "digest": keep_upload("nominations", data)}
     return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
                            q="", people=None, upload_form=upload_form, report=report,
-                           columns=nominations.COLUMNS)
+                           columns=nominations.column_labels())
+
+
+@bp.get("/events/<int:event_id>/nominate/template.xlsx")
+@allow(STAFF)
+def nominate_template(event_id: int):
+    """The list to fill in, headers in the reader's language, categories as a drop-down."""
+    _event_or_404(event_id, staff=True)
+    return exports.download(nominations.template(), "participants-template.xlsx", "xlsx")
 
 
 @bp.post("/events/<int:event_id>/nominate/confirm")
@@ -331,7 +302,7 @@ def nominate_confirm(event_id: int):
         db.session.rollback()
         return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
                                q="", people=None, upload_form=UploadForm(), report=report,
-                               columns=nominations.COLUMNS)
+                               columns=nominations.column_labels())
     enrolled = len(report.enrolled)
     created = report.created
     db.session.commit()
@@ -354,4 +325,6 @@ def send_reminders_command():
 
 
 bp.cli.add_command(_schedule.send_digests_command)
+
+from school.enrollment import approval_views as _approval_views  # noqa: E402,F401
 from school.enrollment import seat_views as _seat_views  # noqa: E402,F401
