@@ -15,13 +15,13 @@ from datetime import date
 
 from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
 from school.accounts.models import User
 from school.catalog.models import ApprovalMode, Event, EventStatus
 from school.catalog.services import lock_event
 from school.core.utils import optional_int
-from school.enrollment import services
+from school.enrollment import services, twostep
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
@@ -199,8 +199,12 @@ def waiting_count(user) -> int | None:
                                             Branch.parent_id.in_(branches)))
         visible = or_(Enrollment.branch_id.in_(branches), Enrollment.branch_id.in_(below)) \
             if unions or branches else false()
-        q = q.where(Event.approval_mode == ApprovalMode.branch, visible,
-                    Enrollment.user_id != user.id)
+        # As pending_query: one-step requests of branch-approved events, and the branch's
+        # step of two-step ones (twostep.py). test_approvals_at_scale compares the two.
+        q = q.where(or_(and_(Event.approval_mode == ApprovalMode.branch,
+                             Enrollment.approval_step.is_(None)),
+                        Enrollment.approval_step == twostep.BRANCH_STEP),
+                    visible, Enrollment.user_id != user.id)
     count = db.session.scalar(q) or 0
     g.approvals_waiting = (user.id, count)
     return count

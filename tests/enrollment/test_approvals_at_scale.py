@@ -228,6 +228,25 @@ def test_home_tile_and_menu_show_what_the_coordinator_may_decide(
     assert set(_badge(html)) == {"18"}
 
 
+def test_the_count_follows_the_approvals_rule_with_two_step_programmes(
+        app, make_program, make_event, people, tree, tx):
+    two_step = make_event(make_program(two_step_approval=True), approval_mode=BRANCH)
+    one_step = make_event(approval_mode=BRANCH)
+    centre = make_event(approval_mode=ApprovalMode.centre)
+    rows = _requests(two_step, people["trainees"](3, branch=tree["a"]), tx)
+    _requests(one_step, people["trainees"](2, branch=tree["a2"]), tx)
+    _requests(centre, people["trainees"](2, branch=tree["a"]), tx)
+    with tx():
+        services.approve(db.session.get(Enrollment, rows[0]), people["coord_a"])  # → step 2
+    for who in ("coord_a", "coord_u", "coord_b", "admin"):
+        me = people[who]
+        with app.test_request_context():
+            expected = len(db.session.scalars(services.pending_query(me)).unique().all())
+            assert approvals.waiting_count(me) == expected, who
+    with app.test_request_context():
+        assert approvals.waiting_count(people["coord_u"]) == 2 + 2
+
+
 def test_no_count_query_for_people_who_approve_nothing(client, login, make_event, people,
                                                       tree, tx, make_user):
     event = make_event(approval_mode=BRANCH)
