@@ -109,6 +109,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Upload previews (names, IINs) are deleted after this many seconds.
         "UPLOAD_TTL": int(env.get("UPLOAD_TTL") or 3600),
+        # Event materials (school/materials): the largest file, in bytes.
+        "MATERIALS_MAX_BYTES": int(env.get("MATERIALS_MAX_BYTES") or 8 * 1024 * 1024),
+        # Online attendance from a meeting report, unless the event sets its own: present
+        # from this share of the session, late when joined more than N minutes after start.
+        "ONLINE_PRESENT_PERCENT": int(env.get("ONLINE_PRESENT_PERCENT") or 75),
+        "ONLINE_LATE_MINUTES": int(env.get("ONLINE_LATE_MINUTES") or 15),
         # The consent text's version (templates/accounts/_consent_text.html): bump it when
         # the words change, so every record says which text the person accepted.
         "CONSENT_VERSION": "2026-12",

@@ -125,6 +125,18 @@ def settings(event: Event) -> tuple[int, int]:
     return percent, late
 
 
+def set_thresholds(event: Event, actor: User, percent: int | None,
+                   late_minutes: int | None) -> None:
+    """The event's own thresholds (None: the config's). Raises `bad_threshold`."""
+    if (percent is not None and not 1 <= percent <= 100) or (
+            late_minutes is not None and not 0 <= late_minutes <= 240):
+        raise DomainError("bad_threshold", _l(
+            "The share must be from 1 to 100 percent and the minutes from 0 to 240."))
+    event.online_present_percent, event.online_late_minutes = percent, late_minutes
+    db.session.flush()
+    record(actor, "event.online_thresholds", event, percent=percent, late_minutes=late_minutes)
+
+
 # --- reading --------------------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectMultipleField
+from wtforms import BooleanField, IntegerField, SelectMultipleField
+from wtforms.validators import NumberRange, Optional
 
 from school.attendance import online_report, services
 from school.catalog.models import Event, EventSession
@@ -17,7 +18,7 @@ from school.core.uploads import drop_upload, keep_upload, read_upload
 from school.core.utils import get_or_404, optional_int
 from school.errors import DomainError
 from school.extensions import db, limiter
-from school.permissions import TEACHING, allow
+from school.permissions import TEACHING, allow, manages_event
 
 bp = Blueprint("online_attendance", __name__)
 KIND = "online-report"
@@ -31,6 +32,13 @@ class ReportUploadForm(FlaskForm):
 class ApplyForm(FlaskForm):
     accept = SelectMultipleField(coerce=optional_int, validate_choice=False)
     replace_own = BooleanField(_l("Also replace the marks instructors set themselves"))
+
+
+class ThresholdsForm(FlaskForm):
+    percent = IntegerField(_l("Present from (percent of the session)"),
+                           validators=[Optional(), NumberRange(1, 100)])
+    late_minutes = IntegerField(_l("Late after, minutes"),
+                                validators=[Optional(), NumberRange(0, 240)])
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -65,9 +73,35 @@ def page(event_id: int):
     data = read_upload(KIND, _kept(event, sess))
     report = online_report.plan(event, sess, data) if data is not None else None
     percent, late = online_report.settings(event)
+    thresholds = ThresholdsForm(percent=event.online_present_percent,
+                                late_minutes=event.online_late_minutes)
     return render_template(
         "attendance/online_report.html", event=event, selected=sess, report=report,
-        upload_form=ReportUploadForm(), apply_form=ApplyForm(), percent=percent, late=late)
+        upload_form=ReportUploadForm(), apply_form=ApplyForm(), percent=percent, late=late,
+        thresholds=thresholds if manages_event(current_user, event) else None)
+
+
+@bp.post("/events/<int:event_id>/attendance/online/thresholds")
+@allow(TEACHING)
+def thresholds(event_id: int):
+    event = _event_or_404(event_id)
+    if not manages_event(current_user, event):
+        abort(404)
+    form = ThresholdsForm()
+    if form.validate_on_submit():
+        try:
+            online_report.set_thresholds(event, current_user, form.percent.data,
+                                         form.late_minutes.data)
+        except DomainError as e:
+            db.session.rollback()
+            flash(str(e.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("The thresholds have been saved."), "success")
+    else:
+        flash(_("The share must be from 1 to 100 percent and the minutes from 0 to 240."),
+              "danger")
+    return redirect(url_for(".page", event_id=event.id, session=request.args.get("session")))
 
 
 @bp.post("/events/<int:event_id>/attendance/online")

@@ -184,3 +184,20 @@ def test_the_same_report_applied_by_two_at_once_writes_each_mark_once(app, ctx):
     assert len(_marks(ctx["session"])) == 2
     changes = db.session.scalars(select(AttendanceChange)).all()
     assert len(changes) == 2  # the second upload found the marks and changed nothing
+
+
+@pytest.mark.parametrize("who", ["instructor", "admin"])
+def test_the_organiser_sets_the_events_own_thresholds(client, login, ctx, who):
+    event, session = ctx["event"], ctx["session"]
+    url = f"/events/{event.id}/attendance/online/thresholds?session={session.id}"
+    login(ctx[who])
+    if who == "instructor":  # teaches, does not organise
+        assert client.post(url, data={"percent": "20"}).status_code == 404
+        return
+    client.post(url, data={"percent": "150", "late_minutes": "5"})
+    db.session.refresh(event)
+    assert event.online_present_percent is None  # refused, nothing changed
+    client.post(url, data={"percent": "20", "late_minutes": "5"})
+    db.session.refresh(event)
+    assert (event.online_present_percent, event.online_late_minutes) == (20, 5)
+    assert online_report.settings(event) == (20, 5)
