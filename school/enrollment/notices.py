@@ -102,23 +102,20 @@ def _snapshot_now(event: Event) -> Snapshot:
 
 @sa_event.listens_for(db.session, "before_flush")
 def _remember_before(session, _flush_context, _instances) -> None:
-    before = session.info.get(_BEFORE)
-    touched: list[Event] = []
-    for obj in (*session.dirty, *session.deleted, *session.new):
-        if isinstance(obj, Event):
-            touched.append(obj)
-        elif isinstance(obj, EventSession):
-            parent = obj.event
-            if parent is None and obj.event_id is not None:
-                parent = session.get(Event, obj.event_id)
-            if parent is not None:
-                touched.append(parent)
+    touched = [obj for obj in (*session.dirty, *session.deleted, *session.new)
+               if isinstance(obj, (Event, EventSession))]
     if not touched:
         return
-    if before is None:
-        before = session.info[_BEFORE] = {}
-    with session.no_autoflush:
-        for ev in touched:
+    before = session.info.setdefault(_BEFORE, {})
+    with session.no_autoflush:  # loading what is missing must not flush inside the flush
+        for obj in touched:
+            ev = obj
+            if isinstance(obj, EventSession):
+                ev = obj.event
+                if ev is None and obj.event_id is not None:
+                    ev = session.get(Event, obj.event_id)
+                if ev is None:
+                    continue
             if ev.id is None or ev.id in before or inspect(ev).pending:
                 continue
             before[ev.id] = _snapshot_before(ev)
