@@ -26,3 +26,4 @@ def test_each_step_its_own_queue(client, login, make_program, make_event, people
     assert first.full_name in branch and second.full_name not in branch
     everything = client.get("/approvals").get_data(as_text=True)
     assert first.full_name in everything and second.full_name in everything
+    assert "Место сохраняется." in centre or "The seat is held." in centre  # the row says so
