@@ -37,12 +37,12 @@ from school.catalog.models import (
     ProgramSignatory,
     event_instructor,
 )
+from school.certificates import wording
 from school.core.formatting import sort_by_name
 from school.core.utils import contains_pattern
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError, Problems
 from school.extensions import db
-from school.i18n_fields import current_lang
 from school.orgs.models import Branch, Region, SectoralUnion
 from school.permissions import can_see_branch, manages_event, teaches, visible_branch_ids
 from school.timeutil import local_datetime, local_today, now, to_local
@@ -312,9 +312,8 @@ def programs(*, active_only: bool = False) -> list[Program]:
     return list(db.session.scalars(q))
 
 
-def save_program(program: Program | None, data: ProgramData, actor: User) -> Program:
-    """Create or edit a programme with its audience and certificate signatories."""
-    code = (data.code or "").strip().upper()
+def _program_code(program: Program | None, value: str | None) -> str:
+    code = (value or "").strip().upper()
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9_.-]{0,31}", code):
         raise DomainError("code_invalid",
                           _l("The code must be 1–32 Latin letters, digits, dots or dashes."),
@@ -322,39 +321,60 @@ def save_program(program: Program | None, data: ProgramData, actor: User) -> Pro
     clash = db.session.scalar(select(Program.id).where(Program.code == code))
     if clash is not None and (program is None or clash != program.id):
         raise DomainError("code_taken", _l("This code is already used."), field="code")
-    title_ru, title_kk = _clean(data.title_ru), _clean(data.title_kk)
-    if not title_ru or not title_kk:
-        raise DomainError("title_required", _l("Enter the title in Russian and in Kazakh."),
-                          field="title_ru" if not title_ru else "title_kk")
-    if data.academic_hours is None or not 1 <= data.academic_hours <= 2000:
-        raise DomainError("hours_positive",
-                          _l("Academic hours must be a whole number from 1 to 2000."),
-                          field="academic_hours")
-    threshold = data.completion_threshold
-    if threshold is None or not 1 <= threshold <= 100:
-        raise DomainError("threshold_range",
-                          _l("The completion threshold is a share of sessions from 1 to 100%."),
-                          field="completion_threshold")
+    return code
+
+
+def _program_audience(values: list[str]) -> set[Category]:
     try:
-        audience = {Category(c) for c in data.audience if c}
+        return {Category(c) for c in values if c}
     except ValueError:
         raise DomainError("invalid_choice", _l("Choose from the list."),
                           field="audience") from None
+
+
+def _program_signatories(rows: list[SignatoryData]) -> list[ProgramSignatory]:
     signatories = []
-    for row in data.signatories:
+    for row in rows:
         if row.is_blank():
             continue
-        name_ru, title_ru_s = _clean(row.name_ru, 200), _clean(row.title_ru)
-        if not name_ru or not title_ru_s:
+        name_ru, title_ru = _clean(row.name_ru, 200), _clean(row.title_ru)
+        if not name_ru or not title_ru:
             raise DomainError("signatory_incomplete",
                               _l("Each signatory needs a name and a position."),
                               field="signatories")
         signatories.append(ProgramSignatory(
             position=len(signatories), name_ru=name_ru,
             name_kk=_clean(row.name_kk, 200) or name_ru,
-            title_ru=title_ru_s, title_kk=_clean(row.title_kk) or title_ru_s,
+            title_ru=title_ru, title_kk=_clean(row.title_kk) or title_ru,
         ))
+    return signatories
 
+
+def save_program(program: Program | None, data: ProgramData, actor: User) -> Program:
+    """Create or edit a programme with its audience and certificate signatories. Every
+    refusal is reported at once (DomainErrors), as the event form does."""
+    problems = Problems()
+    code = problems.value(_program_code, program, data.code)
+    title_ru, title_kk = _clean(data.title_ru), _clean(data.title_kk)
+    if not title_ru or not title_kk:
+        problems.ok(_raise, DomainError(
+            "title_required", _l("Enter the title in Russian and in Kazakh."),
+            field="title_ru" if not title_ru else "title_kk"))
+    if data.academic_hours is None or not 1 <= data.academic_hours <= 2000:
+        problems.ok(_raise, DomainError(
+            "hours_positive", _l("Academic hours must be a whole number from 1 to 2000."),
+            field="academic_hours"))
+    threshold = data.completion_threshold
+    if threshold is None or not 1 <= threshold <= 100:
+        problems.ok(_raise, DomainError(
+            "threshold_range",
+            _l("The completion threshold is a share of sessions from 1 to 100%."),
+            field="completion_threshold"))
+    audience = problems.value(_program_audience, data.audience)
+    signatories = problems.value(_program_signatories, data.signatories)
+    problems.raise_any()
+    if data.active:
+        wording.check_signed(signatories)
     is_new = program is None
     if program is None:
         program = Program()
@@ -396,7 +416,9 @@ class EventData:
     region_id: int | None = None
     city_ru: str | None = None
     city_kk: str | None = None
-    venue: str | None = None
+    venue: str | None = None  # in Russian
+    venue_kk: str | None = None
+    venue_en: str | None = None
     online_link: str | None = None
     starts_on: date | None = None
     ends_on: date | None = None
@@ -629,7 +651,8 @@ def save_event(event: Event | None, data: EventData, actor: User,
     event.organizer_union_id, event.organizer_branch_id = union_id, branch_id
     event.region_id = data.region_id
     event.city_ru, event.city_kk = _clean(data.city_ru, 120), _clean(data.city_kk, 120)
-    event.venue = _clean(data.venue, 500)
+    event.venue_ru, event.venue_kk, event.venue_en = (
+        _clean(data.venue, 500), _clean(data.venue_kk, 500), _clean(data.venue_en, 500))
     event.online_link = link
     event.starts_on, event.ends_on = data.starts_on, data.ends_on
     event.capacity = data.capacity
@@ -649,7 +672,8 @@ def save_event(event: Event | None, data: EventData, actor: User,
 
 def _what_receivers_see(event: Event) -> dict:
     """The parts of an event whose change `event_changed` names in `what`."""
-    return {"venue": (event.venue, event.city_ru, event.city_kk), "link": event.online_link,
+    return {"venue": (event.venue_ru, event.venue_kk, event.venue_en, event.city_ru,
+                      event.city_kk), "link": event.online_link,
             "dates": (event.starts_on, event.ends_on), "capacity": event.capacity,
             "sessions": len(event.sessions)}
 
@@ -782,6 +806,7 @@ def publish_event(event: Event, actor: User, *, as_record: bool = False) -> Even
     if as_record and not ended:
         raise DomainError("event_not_ended",
                           _l("Only an event that has ended can be recorded as held."))
+    wording.check_signed(event.program.signatories)
     _check_link_for_format(event.format, event.online_link)
     _check_schedule(event.starts_on, event.ends_on, event.enrol_closes_at,
                     _slots(event.sessions))
@@ -840,7 +865,8 @@ def clone_event(event: Event, new_start: date | None, actor: User) -> Event:
         organizer_union_id=event.organizer_union_id,
         organizer_branch_id=event.organizer_branch_id,
         region_id=event.region_id, city_ru=event.city_ru, city_kk=event.city_kk,
-        venue=event.venue, online_link=event.online_link,
+        venue_ru=event.venue_ru, venue_kk=event.venue_kk, venue_en=event.venue_en,
+        online_link=event.online_link,
         starts_on=new_start, ends_on=event.ends_on + timedelta(days=days),
         capacity=event.capacity, approval_mode=event.approval_mode,
         enrol_opens_at=_shift(event.enrol_opens_at, days),
@@ -967,21 +993,14 @@ def month_bounds(first: date) -> tuple[date, date]:
     return first, first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
 
 
-def _lang_column(model, name: str):
-    lang = current_lang()
-    ru = getattr(model, f"{name}_ru")
-    if lang == "kk":
-        return getattr(model, f"{name}_kk")
-    if lang == "en":
-        return func.coalesce(getattr(model, f"{name}_en"), ru)
-    return ru
-
-
 def _text_matches(text: str):
-    """Event or programme title, or city, in the current language (Program joined)."""
+    """Event or programme title, or city, in any of the three languages (Program joined):
+    a Kazakh page finds a title typed in Russian and the other way round."""
     pattern = contains_pattern(text)
-    columns = [_lang_column(Event, "title"), _lang_column(Program, "title"),
-               _lang_column(Event, "city"), Program.code]
+    columns = [getattr(model, f"{name}_{lang}") for model, name in
+               ((Event, "title"), (Program, "title"), (Event, "city"))
+               for lang in ("ru", "kk", "en") if hasattr(model, f"{name}_{lang}")]
+    columns.append(Program.code)
     return or_(*[func.lower(c).like(pattern, escape="\\") for c in columns])
 
 

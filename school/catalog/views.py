@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from school.accounts.models import Category
-from school.catalog import ical, services
+from school.catalog import card_status, ical, services
 from school.catalog.forms import (
     CancelForm,
     CloneForm,
@@ -114,6 +114,7 @@ def events():
     return render_template(
         "catalog/events.html", items=items, page=page, pages=pages, total=total,
         filters=filters, seats={e.id: services.seats_left(e, counts) for e in items},
+        mine=card_status.card_statuses(current_user, items),
         regions=services.regions(), months=months, kinds=list(EventKind),
         formats=list(EventFormat), categories=list(Category),
     )
@@ -310,7 +311,8 @@ def _event_data(form: EventForm) -> services.EventData:
         organizer=form.organizer.data or "", title_ru=form.title_ru.data,
         title_kk=form.title_kk.data, title_en=form.title_en.data,
         region_id=form.region_id.data, city_ru=form.city_ru.data, city_kk=form.city_kk.data,
-        venue=form.venue.data, online_link=form.online_link.data,
+        venue=form.venue.data, venue_kk=form.venue_kk.data, venue_en=form.venue_en.data,
+        online_link=form.online_link.data,
         starts_on=form.starts_on.data, ends_on=form.ends_on.data, capacity=form.capacity.data,
         enrol_opens_at=_aware(form.enrol_opens_at.data),
         enrol_closes_at=_aware(form.enrol_closes_at.data),
@@ -349,6 +351,7 @@ def edit_event(event_id: int):
     form = EventForm(obj=event)
     if request.method == "GET":
         form.organizer.data = services.organizer_value(event)
+        form.venue.data = event.venue_ru  # `venue` reads in the page's language
         form.enrol_opens_at.data = _local_naive(event.enrol_opens_at)
         form.enrol_closes_at.data = _local_naive(event.enrol_closes_at)
     _event_choices(form, event)
@@ -547,3 +550,4 @@ def clone_event(event_id: int):
 def date_span(first: date, last: date | None = None) -> str:
     """«12–14 мар. 2027 г.», «2027 ж. 12–14 наурыз», «Mar 12 – 14, 2027»; one day, one date."""
     return formatting.date_span(first, last, str(get_locale()))
+from school.catalog import home as _home  # noqa: E402,F401  (the home page's next events)
