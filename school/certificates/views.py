@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from school.catalog.models import Event
-from school.certificates import access, batches, jobs, services
+from school.certificates import access, batches, jobs, revoked, services, wording, zipnames
 from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
 from school.certificates.models import BatchStatus, Certificate, CertificateBatch
 from school.core.exports import record_export
@@ -32,6 +32,7 @@ from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStat
 from school.errors import DomainError
 from school.extensions import db, limiter, write_transaction
 from school.permissions import PUBLIC, SIGNED_IN, STAFF, allow, manages_event
+from school.timeutil import to_local
 
 bp = Blueprint("certificates", __name__)
 
@@ -112,6 +113,10 @@ def _pdf_response(data: bytes, filename: str, *, etag: str | None = None) -> Res
 @allow(SIGNED_IN)
 def download(number: str):
     certificate = _certificate_for(number)
+    if certificate.revoked_at is not None:  # stamped at download; the stored original stays
+        data = revoked.marked(certificate.pdf, to_local(certificate.revoked_at).date())
+        return _pdf_response(data, f"{certificate.number}-revoked.pdf",
+                             etag=f"{certificate.sha256}-revoked")
     return _pdf_response(certificate.pdf, f"{certificate.number}.pdf", etag=certificate.sha256)
 
 
@@ -237,9 +242,10 @@ def event_zip(event_id: int):
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         query = access.scope_enrollments(
             services.valid_certificates(event.id), current_user
-        ).with_only_columns(Certificate.number, Certificate.pdf)
-        for number, data in db.session.execute(query.execution_options(yield_per=50)):
-            archive.writestr(f"{number}.pdf", data)
+        ).with_only_columns(Certificate.number, Certificate.holder_name, Certificate.pdf)
+        taken: set[str] = set()  # files named by holder and number (zipnames)
+        for number, holder, data in db.session.execute(query.execution_options(yield_per=50)):
+            archive.writestr(zipnames.archive_name(holder, number, taken), data)
             count += 1
     if not count:
         spool.close()
@@ -377,10 +383,7 @@ def my_certificates() -> dict:
 
 
 def _letters(enrollment: Enrollment) -> list[dict]:
-    titles = {
-        "release": _("Letter to the employer: release for the training days"),
-        "participation": _("Confirmation of participation"),
-    }
+    titles = {kind: str(label) for kind, label in wording.DOCUMENT_LABELS.items()}
     return [
         {
             "kind": kind,

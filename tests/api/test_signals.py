@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 from school import signals
 from school.catalog import services as catalog
-from school.catalog.models import ApprovalMode, EventStatus
+from school.catalog.models import ApprovalMode, EventStatus, ProgramSignatory
 from school.certificates import services as certificates
 from school.enrollment import services as enrolment
 from school.enrollment.models import EnrollmentStatus
@@ -68,9 +68,13 @@ def test_pending_approve_reject_nominate(make_event, make_user, make_branch):
                            "enrollment-cancelled", "enrollment-confirmed"]
 
 
-def test_event_published_changed_cancelled(make_event, make_user):
+def test_event_published_changed_cancelled(make_event, make_program, make_user):
     admin = make_user("admin")
-    event = make_event(status=EventStatus.draft)
+    program = make_program()
+    program.signatories.append(ProgramSignatory(  # none: it could not be published
+        position=0, name_ru="Сейтқали А. М.", name_kk="Сейтқали А. М.",
+        title_ru="Директор", title_kk="Директор"))
+    event = make_event(program, status=EventStatus.draft)
     person = make_user()
     with caught(signals.event_published, signals.event_changed, signals.event_cancelled,
                 signals.enrollment_cancelled) as seen:

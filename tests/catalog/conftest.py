@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
-from school.catalog.models import Event, EventQuota, EventSession, Program
+from school.catalog.models import Event, EventQuota, EventSession, Program, ProgramSignatory
 from school.catalog.services import EventData
 from school.extensions import db
 from school.timeutil import local_today
@@ -40,9 +40,24 @@ def future(days: int) -> date:
 
 
 @pytest.fixture
-def event_data(world, make_program):
+def signed_program(make_program):
+    """A programme with a signatory: one without cannot be published (issue 13)."""
+
+    def make(**kw) -> Program:
+        program = make_program(**kw)
+        program.signatories.append(ProgramSignatory(
+            position=0, name_ru="Сейтқали А. М.", name_kk="Сейтқали А. М.",
+            title_ru="Директор Учебного центра ФПРК", title_kk="ҚРКФ Оқу орталығының директоры"))
+        db.session.commit()
+        return program
+
+    return make
+
+
+@pytest.fixture
+def event_data(world, signed_program):
     """A function giving valid EventData for a three-day Shymkent seminar, with overrides."""
-    program = make_program(code="SPL")
+    program = signed_program(code="SPL")
 
     def data(**overrides) -> EventData:
         fields = {

@@ -214,9 +214,9 @@ def test_session_refusals_change_nothing(client, login, world, make_event):
 
 
 def test_sessions_quotas_instructors_cancel_and_clone_through_the_pages(
-    client, login, world, make_event
+    client, login, world, make_event, signed_program
 ):
-    event = make_event(sessions=0, starts_on=future(30), ends_on=future(31),
+    event = make_event(signed_program(), sessions=0, starts_on=future(30), ends_on=future(31),
                        status=EventStatus.draft, organizer_branch_id=world["a"].id)
     login(world["coordinator"])
     base = f"/manage/events/{event.id}"
