@@ -128,3 +128,20 @@ def test_kazakh_demo_pages_show_no_russian_only_reference_text(app):
             assert not leaked, f"{url} in Kazakh shows {leaked}"
             seen_kazakh = seen_kazakh or any(value in html for value in kazakh)
     assert seen_kazakh  # the pages did show the reference text, in Kazakh
+
+
+@pytest.mark.parametrize(("locale", "shown", "hidden"), [
+    ("kk", "Кәсіподақтар үйі, үлкен зал", "Дом профсоюзов, большой зал"),
+    ("ru", "Дом профсоюзов, большой зал", "Кәсіподақтар үйі, үлкен зал"),
+])
+def test_a_mail_gives_the_venue_in_its_readers_language(
+    make_event, make_user, outbox, locale, shown, hidden
+):
+    from school.enrollment import services as enrolment
+
+    event = make_event(venue="Дом профсоюзов, большой зал", venue_kk="Кәсіподақтар үйі, үлкен зал")
+    person = make_user(locale=locale)
+    enrolment.enroll(event, person)
+    db.session.commit()
+    [mail] = [m for m in outbox if person.email in m.to]
+    assert shown in mail.body and hidden not in mail.body
