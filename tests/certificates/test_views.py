@@ -247,8 +247,11 @@ def test_zip_holds_every_valid_certificate(client, login, finished_event, comple
     response = client.get(f"/events/{event.id}/certificates.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert sorted(archive.namelist()) == sorted(f"{c.number}.pdf" for c in certificates[1:])
-    assert archive.read(f"{certificates[1].number}.pdf") == certificates[1].pdf
+    # Files named by holder and number (issue 12; tests/certificates/test_zip_names.py).
+    assert sorted(archive.namelist()) == sorted(
+        f"{c.holder_name}_{c.number}.pdf" for c in certificates[1:])
+    assert archive.read(f"{certificates[1].holder_name}_{certificates[1].number}.pdf") == \
+        certificates[1].pdf
 
 
 def test_revoke_and_reissue_views(client, login, issued, people):
