@@ -98,3 +98,16 @@ def test_no_colloquial_or_calque_left_in_kazakh():
     for phrase in ("Біз тарапта", "бірдеңе", "өтілген оқыту", "Болдырылмады", "болдырылмаған",
                    "Жазылым", "Белгілену"):
         assert phrase not in text, phrase
+
+
+@pytest.mark.parametrize(("lang", "msgid", "wanted"), [
+    # Mail subjects in the glossary's words: a person withdraws («бас тарту»), staff cancel
+    # («күшін жою»); a request is received («получена / түсті»), not yet accepted.
+    ("kk", "You have cancelled your enrolment: %(title)s", "жазылудан бас тарттыңыз"),
+    ("kk", "Enrolment cancelled: %(title)s", "Жазылудың күші жойылды"),
+    ("kk", "You are enrolled: %(title)s", "оқуға жазылдыңыз"),
+    ("ru", "Request received: %(title)s", "Заявка получена"),
+    ("kk", "Request received: %(title)s", "Өтінім түсті"),
+])
+def test_mail_subjects_in_glossary_words(lang, msgid, wanted):
+    assert wanted in tr(lang, msgid)
