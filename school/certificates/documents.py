@@ -16,7 +16,7 @@ from flask import current_app
 
 from school.catalog.models import Event, EventFormat, EventKind
 from school.certificates import wording
-from school.core.formatting import format_hours
+from school.core.formatting import date_span, format_hours
 from school.i18n_fields import localized
 from school.timeutil import to_local
 
@@ -74,7 +74,7 @@ def fmt_date(day: date) -> str:
 
 
 def fmt_dates(start: date, end: date) -> str:
-    return fmt_date(start) if start == end else f"{fmt_date(start)} – {fmt_date(end)}"
+    return date_span(start, end, numeric=True)  # one day, one date
 
 
 def fmt_hours(hours: Decimal | int | float | None) -> str:

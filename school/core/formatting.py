@@ -60,9 +60,17 @@ def kk_date(day: date) -> str:
     return f"{day.year} ж. {day.day} {KK_MONTHS[day.month - 1]}"
 
 
-def date_span(first: date, last: date | None = None, locale=None) -> str:
-    """«12 мар. 2027 г.» for one day; «12–14 мар. 2027 г.», «2027 ж. 12–14 наурыз» else."""
-    return _date_span(first, last or first, _lang(locale))
+def date_span(first: date, last: date | None = None, locale=None, *,
+              numeric: bool = False) -> str:
+    """«12 мар. 2027 г.» for one day; «12–14 мар. 2027 г.», «2027 ж. 12–14 наурыз» else.
+
+    `numeric` gives the documents' and letters' form, the same in both languages:
+    «12.03.2027», «12.03.2027 – 14.03.2027»."""
+    last = last or first
+    if numeric:
+        one = f"{first:%d.%m.%Y}"
+        return one if first == last else f"{one} – {last:%d.%m.%Y}"
+    return _date_span(first, last, _lang(locale))
 
 
 @functools.lru_cache(maxsize=4096)

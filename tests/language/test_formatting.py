@@ -90,3 +90,11 @@ def test_collation_ignores_case_and_quotes_and_keeps_words_apart():
     assert collation_key("«Ақ жол»", "kk")[0] == collation_key("ақ жол", "kk")[0]
     assert sort_by_name(["Ақтау", "Ақ жол"], locale="kk") == ["Ақ жол", "Ақтау"]
     assert sort_by_name(["B", "Б", "2"], locale="ru") == ["2", "Б", "B"]
+
+
+def test_numeric_span_for_documents_and_letters():
+    from school.certificates.documents import fmt_dates
+
+    assert date_span(date(2027, 3, 12), date(2027, 3, 12), numeric=True) == "12.03.2027"
+    assert fmt_dates(date(2027, 3, 12), date(2027, 3, 12)) == "12.03.2027"
+    assert fmt_dates(date(2027, 3, 12), date(2027, 3, 14)) == "12.03.2027 – 14.03.2027"
