@@ -177,6 +177,7 @@ def _init_login() -> None:
 def _register_blueprints(app: Flask) -> None:
     from school.accounts.views import bp as accounts_bp
     from school.api.views import bp as api_bp
+    from school.attendance.online_views import bp as online_attendance_bp
     from school.attendance.views import bp as attendance_bp
     from school.catalog.views import bp as catalog_bp
     from school.certificates.views import bp as certificates_bp
@@ -185,10 +186,9 @@ def _register_blueprints(app: Flask) -> None:
     from school.enrollment.views import bp as enrollment_bp
     from school.evaluation.views import bp as evaluation_bp
     from school.materials.views import bp as materials_bp
-    from school.attendance.online_views import bp as online_attendance_bp
-    from school.records.views import bp as records_bp
     from school.orgs.views import bp as orgs_bp
     from school.planning.views import bp as planning_bp
+    from school.records.views import bp as records_bp
     from school.releases.views import bp as releases_bp
     from school.reports.views import bp as reports_bp
 

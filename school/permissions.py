@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import false, select
+from sqlalchemy import false, or_, select
 
 if TYPE_CHECKING:
     from school.accounts.models import User
@@ -113,6 +113,21 @@ def visible_branch_ids(user: User) -> set[int] | None:
             )
         )
     return ids
+
+
+def visible_branch_clause(user: User, column):
+    """`visible_branch_ids` as one SQL condition on `column` (a branch id), with no query
+    of its own: None for admins (everything)."""
+    if user.has_role("admin"):
+        return None
+    from school.orgs.models import Branch
+
+    unions, branches = coordinator_scope(user)
+    if not unions and not branches:
+        return false()
+    below = select(Branch.id).where(
+        or_(Branch.union_id.in_(sorted(unions)), Branch.parent_id.in_(sorted(branches))))
+    return or_(column.in_(sorted(branches)), column.in_(below))
 
 
 def chaired_org_id(user: User) -> int | None:

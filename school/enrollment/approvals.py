@@ -15,14 +15,14 @@ from datetime import date
 
 from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import func, select
 
 from school.accounts.models import User
-from school.catalog.models import ApprovalMode, Event, EventStatus
+from school.catalog.models import Event
 from school.catalog.services import lock_event
 from school.core.utils import optional_int
-from school.enrollment import services, twostep
-from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.enrollment import services
+from school.enrollment.models import Enrollment
 from school.errors import DomainError
 from school.extensions import db
 from school.i18n_fields import current_lang
@@ -181,31 +181,14 @@ def may_approve(user) -> bool:
 
 
 def waiting_count(user) -> int | None:
-    """How many requests `user` may decide now: one query a request (kept on `g`), none at
-    all for people who approve nothing (None). Same rules as `services.pending_query`."""
+    """How many requests `user` may decide now (services.pending_query's rule): one query
+    a request (kept on `g`), none at all for people who approve nothing (None)."""
     if not may_approve(user):
         return None
     cached = g.get("approvals_waiting")
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    q = (select(func.count(Enrollment.id)).join(Event, Event.id == Enrollment.event_id)
-         .where(Enrollment.status == EnrollmentStatus.pending,
-                Event.status == EventStatus.published))
-    if not user.has_role("admin"):
-        # visible_branch_ids() as a subquery, so that the count stays one query.
-        unions = [x.union_id for x in user.grants if x.role == "coordinator" and x.union_id]
-        branches = [x.branch_id for x in user.grants if x.role == "coordinator" and x.branch_id]
-        below = select(Branch.id).where(or_(Branch.union_id.in_(unions),
-                                            Branch.parent_id.in_(branches)))
-        visible = or_(Enrollment.branch_id.in_(branches), Enrollment.branch_id.in_(below)) \
-            if unions or branches else false()
-        # As pending_query: one-step requests of branch-approved events, and the branch's
-        # step of two-step ones (twostep.py). test_approvals_at_scale compares the two.
-        q = q.where(or_(and_(Event.approval_mode == ApprovalMode.branch,
-                             Enrollment.approval_step.is_(None)),
-                        Enrollment.approval_step == twostep.BRANCH_STEP),
-                    visible, Enrollment.user_id != user.id)
-    count = db.session.scalar(q) or 0
+    count = services.pending_count(user)
     g.approvals_waiting = (user.id, count)
     return count
 

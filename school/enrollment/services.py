@@ -484,30 +484,36 @@ def pending_query(actor: User, event_id: int | None = None, step: int | None = N
     """Requests the actor may decide, oldest first. Two-step requests (twostep.py) wait at
     the step the viewer decides: coordinators see step 1; admins every step, or `step`
     (1 or 2) only."""
-    from school.permissions import visible_branch_ids
-
-    q = (
-        select(Enrollment)
-        .join(Event, Event.id == Enrollment.event_id)
-        .where(Enrollment.status == S.pending, Event.status == EventStatus.published)
-        .options(
-            joinedload(Enrollment.user),
-            joinedload(Enrollment.event).joinedload(Event.program),
-            joinedload(Enrollment.branch),
-            joinedload(Enrollment.primary_org),
-        )
-        .order_by(Enrollment.created_at, Enrollment.id)
+    q = _pending(select(Enrollment), actor, event_id, step).options(
+        joinedload(Enrollment.user),
+        joinedload(Enrollment.event).joinedload(Event.program),
+        joinedload(Enrollment.branch),
+        joinedload(Enrollment.primary_org),
     )
+    return q.order_by(Enrollment.created_at, Enrollment.id)
+
+
+def pending_count(actor: User) -> int:
+    """How many requests `pending_query` gives, in one statement."""
+    return db.session.scalar(
+        _pending(select(func.count(Enrollment.id)).select_from(Enrollment), actor)) or 0
+
+
+def _pending(q, actor: User, event_id: int | None = None, step: int | None = None):
+    from school.permissions import visible_branch_clause
+
+    q = q.join(Event, Event.id == Enrollment.event_id).where(
+        Enrollment.status == S.pending, Event.status == EventStatus.published)
     if event_id:
         q = q.where(Enrollment.event_id == event_id)
-    ids = visible_branch_ids(actor)
-    if ids is not None:
+    in_scope = visible_branch_clause(actor, Enrollment.branch_id)
+    if in_scope is not None:
         # Coordinators decide for their branches, and only where the event asks them to;
         # never on their own request.
         q = q.where(or_(and_(Event.approval_mode == ApprovalMode.branch,
                              Enrollment.approval_step.is_(None)),
                         Enrollment.approval_step == twostep.BRANCH_STEP),
-                    Enrollment.branch_id.in_(ids), Enrollment.user_id != actor.id)
+                    in_scope, Enrollment.user_id != actor.id)
     elif step in (twostep.BRANCH_STEP, twostep.CENTRE_STEP):
         q = q.where(Enrollment.approval_step == step)
     return q

@@ -74,7 +74,8 @@ def test_consolidated_page_queries_do_not_grow_with_the_tree(make_union, regions
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
     # The bigger tree really is bigger: hundreds of plans consolidated.
     assert db.session.query(Plan).count() > 250
-    assert counts[0] <= 16, counts
+    # 16 for the page, plus the menu's count of requests waiting for this admin.
+    assert counts[0] <= 17, counts
     print("queries (page, csv) small vs big:", counts)
 
 

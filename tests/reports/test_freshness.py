@@ -37,14 +37,15 @@ def statements(app):
     event.remove(db.engine, "before_cursor_execute", note)
 
 
-def fresh(h, filters=Filters()):
+def fresh(h, filters: Filters | None = None):
     """The trend computed now, bypassing the cache."""
+    filters = filters or Filters()
     scope = services.Scope.of(h.admin)
     return dict(services._trend(scope, filters, 2026, 3))
 
 
-def trend(h, filters=Filters()):
-    return dict(services.trend(h.admin, filters, last=2026, span=3))
+def trend(h, filters: Filters | None = None):
+    return dict(services.trend(h.admin, filters or Filters(), last=2026, span=3))
 
 
 def test_the_trend_comes_from_the_cache_until_a_figure_can_change(h, statements):
