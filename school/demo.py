@@ -150,6 +150,12 @@ def _genitive_region(name_ru: str) -> str:
     return "г. " + name_ru
 
 
+def _kk_base(row) -> str:
+    # «Атырау облысы» → «Атырау»: the branch's own word says «облыстық» (review, documents 7).
+    name = row["name_kk"]
+    return name[: -len(" облысы")] if name.endswith(" облысы") else name
+
+
 def _prepositional_city(name: str) -> str:
     return "г. " + name
 
@@ -180,18 +186,23 @@ def seed_orgs(regions: dict[str, Region]) -> None:
                     f"{'Городской' if is_city else 'Областной'} филиал «Қызмет» "
                     f"{'г. ' + row['name_ru'] if is_city else _genitive_region(row['name_ru'])}"
                 )
-                name_kk = (
-                    f"«Қызмет» {row['name_kk']} {'қалалық' if is_city else 'облыстық'} филиалы"
-                )
+                name_kk = f"«Қызмет» {_kk_base(row)} {'қалалық' if is_city else 'облыстық'} филиалы"
             else:
-                name_ru = f"Филиал профсоюза связи — {row['name_ru']}"
-                name_kk = f"Байланыс кәсіподағының филиалы — {row['name_kk']}"
+                where = "г. " + row["name_ru"] if is_city else _genitive_region(row["name_ru"])
+                name_ru = (f"{'Городской' if is_city else 'Областной'} филиал профсоюза "
+                           f"работников связи {where}")
+                name_kk = (f"Байланыс қызметкерлері кәсіподағының {_kk_base(row)} "
+                           f"{'қалалық' if is_city else 'облыстық'} филиалы")
+            # One branch per union and region: found by place, so that renaming a demo
+            # branch (the language review's corrections) renames it in an existing database.
             branch = db.session.scalar(
-                select(Branch).where(Branch.union_id == union.id, Branch.name_ru == name_ru)
+                select(Branch).where(Branch.union_id == union.id, Branch.region_id == region.id,
+                                     Branch.parent_id.is_(None)).order_by(Branch.id).limit(1)
             )
             if branch is None:
                 branch = Branch(union_id=union.id, name_ru=name_ru)
                 db.session.add(branch)
+            branch.name_ru = name_ru
             branch.region_id = region.id
             branch.kind = BranchKind.city if is_city else BranchKind.oblast
             branch.name_kk = name_kk

@@ -114,9 +114,8 @@ def place(event: Event, lang: str) -> str:
     else:
         text = ""
     if event.format is EventFormat.online:
-        return "онлайн"
-    if event.format is EventFormat.hybrid:
-        return f"{text}, онлайн" if text else "онлайн"
+        # The form already says «онлайн»: an online event has no place to print.
+        return ""
     return text or "—"
 
 
@@ -270,6 +269,8 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
             {"title": getattr(s, f"title_{lang}"), "name": getattr(s, f"name_{lang}")}
             for s in wording.signatories(program)
         ],
+        # Who prepared the letter, as official letters name them («Исп.» / «Орынд.»).
+        "executor": by_lang("LETTER_EXECUTOR", {"ru": "", "kk": ""})[lang],
     }
     ctx.update(overrides or {})
     return _render(f"certificates/pdf/letter_{kind}.html", l=ctx)

@@ -185,3 +185,26 @@ def test_nothing_is_offered_without_a_signatory(app, make_event, make_program, m
     assert snapshot["signatories"] == [{"title_ru": "Директор Учебного центра",
                                         "title_kk": "Оқу орталығының директоры",
                                         "name": "Сейтқали А. М."}]
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_an_online_event_says_online_once_and_letters_close_as_official_letters(
+        app, held, lang, tmp_path):
+    """Review, documents 6: «онлайн» printed as the form and again as the place; no «М.П.»
+    and no «Исполнитель» line on the letters."""
+    event, people = held
+    event.format = EventFormat.online
+    db.session.commit()
+    app.config["LETTER_EXECUTOR"] = "Сейтқалиева А. Б., +7 7172 00 00 00"
+    try:
+        letter = services.letter_document("release", lang, people["m"])
+        db.session.commit()
+    finally:
+        app.config.pop("LETTER_EXECUTOR")
+    text = flat(pdf_text(letter.pdf, tmp_path))
+    assert text.count("онлайн") == 1, text
+    assert ("М.О." if lang == "kk" else "М.П.") in text
+    assert ("Орынд.:" if lang == "kk" else "Исп.:") + " Сейтқалиева А. Б." in text
+    certificate = services.issue_certificate(people["f"])
+    db.session.commit()
+    assert flat(pdf_text(certificate.pdf, tmp_path)).count("онлайн") == 2  # kk and ru forms
