@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from school.accounts.models import User
 from school.attendance import checkin as checkin_service
-from school.attendance import exports, services
+from school.attendance import exports, panels, services
 from school.attendance.forms import (
     CheckinControlForm,
     CheckinForm,
@@ -36,7 +36,7 @@ from school.catalog.models import Event, EventSession, EventStatus
 from school.core.exports import record_export
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.dbtypes import utcnow
-from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.enrollment.models import Enrollment
 from school.errors import DomainError
 from school.extensions import db, limiter
 from school.permissions import SIGNED_IN, STAFF, TEACHING, allow
@@ -353,29 +353,7 @@ def attendance_event_panel(event: Event) -> dict | None:
     user = current_user
     if not getattr(user, "is_authenticated", False) or event is None:
         return None
-    now = utcnow()
-    timing = services.Timing.from_config()
-    panel: dict = {}
-    if services.can_mark(user, event):
-        sessions = list(event.sessions)
-        panel["manage"] = True
-        panel["session"] = services.default_session(sessions, now, timing)
-    enrollment = services.own_enrollment(user, event)
-    if enrollment is not None:
-        panel["enrollment"] = enrollment
-        sessions = list(event.sessions)
-        panel["checkin"] = enrollment.status is EnrollmentStatus.confirmed and any(
-            s.checkin_code and timing.is_open(s, now) for s in sessions
-        )
-        attended = db.session.scalar(
-            select(func.count()).select_from(AttendanceMark).where(
-                AttendanceMark.enrollment_id == enrollment.id,
-                AttendanceMark.status.in_((AttendanceStatus.present, AttendanceStatus.late)),
-            )
-        )
-        panel["attended"] = attended
-        panel["total"] = len(sessions)
-    return panel or None
+    return panels.event_panel(event, services.own_enrollment(user, event), user)
 
 
 @bp.app_template_global()

@@ -23,12 +23,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from school.catalog.models import Event
-from school.certificates import access, batches, jobs, revoked, services, wording, zipnames
+from school.certificates import (
+    access,
+    batches,
+    jobs,
+    panels,
+    revoked,
+    services,
+    zipnames,
+)
 from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
 from school.certificates.models import BatchStatus, Certificate, CertificateBatch
 from school.core.exports import record_export
 from school.core.utils import flash_domain_error
-from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from school.enrollment import services as enrollment_services
+from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db, limiter, write_transaction
 from school.permissions import PUBLIC, SIGNED_IN, STAFF, allow, manages_event
@@ -329,32 +338,8 @@ def certificate_panel(event: Event) -> dict | None:
     """What templates/certificates/_event_panel.html shows to the current person."""
     if not current_user.is_authenticated:
         return None
-    panel: dict = {"manage": manages_event(current_user, event)}
-    if panel["manage"]:
-        panel["counts"] = services.event_counts(event.id)
-        panel["batch"] = batches.latest_batch(event.id)
-        panel["form"] = EmptyForm()
-    enrollment = db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.event_id == event.id,
-            Enrollment.user_id == current_user.id,
-            Enrollment.status.in_(list(ACTIVE_STATUSES)),
-        )
-    )
-    panel["enrollment"] = enrollment
-    panel["certificate"] = None
-    panel["letters"] = []
-    if enrollment is not None:
-        panel["certificate"] = db.session.scalar(
-            select(Certificate).where(
-                Certificate.enrollment_id == enrollment.id, Certificate.revoked_at.is_(None)
-            )
-        )
-        panel["letters"] = _letters(enrollment)
-    if not panel["manage"] and panel["certificate"] is None and not panel["letters"]:
-        # Nothing to show (waitlisted, awaiting approval, not completed): no empty box.
-        return None
-    return panel
+    return panels.event_panel(
+        event, enrollment_services.active_enrollment(event.id, current_user.id), current_user)
 
 
 @bp.app_template_global()
@@ -362,38 +347,5 @@ def my_certificates() -> dict:
     """What templates/certificates/_my_panel.html shows: one's certificates and letters."""
     if not current_user.is_authenticated:
         return {"certificates": [], "letters": []}
-    enrollments = db.session.scalars(
-        select(Enrollment)
-        .where(
-            Enrollment.user_id == current_user.id,
-            Enrollment.status.in_(
-                [EnrollmentStatus.confirmed, EnrollmentStatus.completed,
-                 EnrollmentStatus.not_completed]
-            ),
-        )
-        .options(selectinload(Enrollment.event).selectinload(Event.program))
-        .order_by(Enrollment.id.desc())
-        .limit(50)
-    ).all()
-    letters = [(e, _letters(e)) for e in enrollments]
-    return {
-        "certificates": services.certificates_of(current_user),
-        "letters": [(e, found) for e, found in letters if found],
-    }
-
-
-def _letters(enrollment: Enrollment) -> list[dict]:
-    titles = {kind: str(label) for kind, label in wording.DOCUMENT_LABELS.items()}
-    return [
-        {
-            "kind": kind,
-            "title": titles[kind],
-            "urls": [
-                (lang_label, url_for("certificates.letter", enrollment_id=enrollment.id,
-                                     kind=kind, lang=lang))
-                for lang, lang_label in (("kk", "Қаз"), ("ru", "Рус"))
-            ],
-        }
-        for kind in services.LETTER_KINDS
-        if services.letter_available(kind, enrollment)
-    ]
+    return panels.my_certificates(enrollment_services.my_enrollments(current_user),
+                                  current_user)

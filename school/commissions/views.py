@@ -28,7 +28,7 @@ from school.commissions.forms import (
 )
 from school.commissions.models import Body, BodyKind, Member, MemberRole, Side
 from school.commissions.status import Filters, Status, compute, shares
-from school.core import exports
+from school.core import exports, panels
 from school.core.formatting import sort_by_name
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.errors import DomainError
@@ -300,9 +300,15 @@ def nominate():
 @bp.app_template_global("commission_panel")
 def commission_panel():
     """The current person's memberships and training, for /my."""
-    if not current_user.is_authenticated:
+    return my_commissions([], current_user)
+
+
+@panels.my("commissions")
+def my_commissions(enrollments, user):
+    """One's memberships with their status and the events that count, for /my."""
+    if not getattr(user, "is_authenticated", False):
         return []
-    return reporting.my_panel(_me())
+    return reporting.my_panel(user)
 
 
 @bp.app_template_global("commission_trained_by_region")

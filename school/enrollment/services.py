@@ -652,11 +652,13 @@ class EnrolState:
     can_cancel: bool = False
 
 
-def enrol_state(event: Event, user, *, now: datetime | None = None) -> EnrolState:
+def enrol_state(event: Event, user, *, now: datetime | None = None, mine=...) -> EnrolState:
+    """`mine`: the person's active enrolment of the event when the caller has it loaded."""
     now = now or utcnow()
     free = max(0, event.capacity - confirmed_count(event.id))
     if user is not None and user.is_authenticated:
-        mine = active_enrollment(event.id, user.id)
+        if mine is ...:
+            mine = active_enrollment(event.id, user.id)
         if mine is not None:
             kind = {S.not_completed: "completed"}.get(mine.status, mine.status.value)
             return EnrolState(

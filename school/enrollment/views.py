@@ -21,12 +21,12 @@ from sqlalchemy import select
 from school.accounts.models import User
 from school.accounts.services import people_query
 from school.catalog.models import Event, EventStatus
-from school.core import exports
+from school.core import exports, nav
 from school.core.uploads import drop_upload, keep_upload, read_upload
 from school.core.utils import get_or_404, paginate, safe_next
 from school.dbtypes import utcnow
 from school.enrollment import digests as _digests  # noqa: F401  (its table)
-from school.enrollment import nominations, roster_sort, services
+from school.enrollment import nominations, panels, roster_sort, services
 from school.enrollment import notices as _notices  # signal receivers; the approver's name
 from school.enrollment import schedule as _schedule
 from school.enrollment.forms import (
@@ -144,9 +144,11 @@ def my():
     current = [e for e in rows if e.status in services.CANCELLABLE
                and e.event.status is EventStatus.published and e.event.ends_on >= today]
     past = [e for e in rows if e not in current]
+    nav.count_badges()
     return render_template(
         "enrollment/my.html", current=current, past=past, positions=positions, now=now,
         first_start=services.first_start, cancellable=services.CANCELLABLE, form=CancelForm(),
+        panels=panels.my_panels(rows, _me()),
     )
 
 

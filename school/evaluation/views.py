@@ -10,9 +10,9 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from school.catalog.models import Event, EventStatus
+from school.core import panels
 from school.core.utils import MAX_ID, get_or_404
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment
@@ -211,26 +211,32 @@ def evaluation_my_panel() -> dict:
     user = current_user
     if not getattr(user, "is_authenticated", False):
         return {"invitations": [], "tests": []}
+    from school.enrollment.services import my_enrollments
+
+    return my_panel(my_enrollments(user), user)
+
+
+@panels.my("evaluation")
+def my_panel(enrollments, user) -> dict:
+    """Questionnaires to answer and tests open now, from the person's enrolments (the
+    newest 20 taking part in a published or held event whose programme has a test)."""
+    if not getattr(user, "is_authenticated", False):
+        return {"invitations": [], "tests": []}
     now = utcnow()
-    enrollments = list(db.session.scalars(
-        select(Enrollment)
-        .join(Event, Event.id == Enrollment.event_id)
-        .where(Enrollment.user_id == user.id, Enrollment.status.in_(quizzes.TAKING),
-               Event.status.in_((EventStatus.published, EventStatus.completed)),
-               Event.program_id.in_(select(KnowledgeTest.program_id)))
-        .options(selectinload(Enrollment.event).selectinload(Event.sessions),
-                 selectinload(Enrollment.event).joinedload(Event.program))
-        .order_by(Enrollment.id.desc()).limit(20)))
-    tests = []
-    if enrollments:
-        by_program: dict[int, list[KnowledgeTest]] = {}
+    by_program: dict[int, list[KnowledgeTest]] = {}
+    taking = [e for e in enrollments if e.status in quizzes.TAKING
+              and e.event.status in (EventStatus.published, EventStatus.completed)]
+    if taking:
         for test in db.session.scalars(select(KnowledgeTest).where(KnowledgeTest.program_id.in_(
-                {e.event.program_id for e in enrollments}))):
+                {e.event.program_id for e in taking}))):
             by_program.setdefault(test.program_id, []).append(test)
-        for enrollment in enrollments:
-            for test in by_program.get(enrollment.event.program_id, []):
-                if quizzes.window_open(test, enrollment.event, now):
-                    tests.append((enrollment.event, test))
+    taking = sorted((e for e in taking if e.event.program_id in by_program),
+                    key=lambda e: e.id, reverse=True)[:20]
+    tests = []
+    for enrollment in taking:
+        for test in by_program.get(enrollment.event.program_id, []):
+            if quizzes.window_open(test, enrollment.event, now):
+                tests.append((enrollment.event, test))
     return {"invitations": services.open_invitations(user, now=now), "tests": tests}
 
 

@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from school.catalog.models import Event
+from school.catalog.services import PARTICIPANT_STATUSES, can_see_backstage
+from school.core import panels
 from school.core.utils import get_or_404
 from school.errors import DomainError
 from school.extensions import db
@@ -146,6 +148,22 @@ def materials_panel(event: Event) -> dict | None:
     """For the event page: how many materials, to those who may see them."""
     if not services.can_see(current_user, event):
         return None
+    return _count(event)
+
+
+@panels.event("materials")
+def event_panel(event: Event, enrollment, user) -> dict | None:
+    """How many materials the event has, for those who may see them (services.can_see,
+    from the viewer's active enrolment already loaded), else None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not ((enrollment is not None and enrollment.status in PARTICIPANT_STATUSES)
+            or can_see_backstage(user, event)):
+        return None
+    return _count(event)
+
+
+def _count(event: Event) -> dict:
     count = db.session.scalar(
         db.select(db.func.count()).select_from(EventMaterial)
         .where(EventMaterial.event_id == event.id))

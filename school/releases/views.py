@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from school.catalog.models import Event
+from school.core import panels
 from school.core.exports import csv_bytes, download
 from school.core.formatting import sort_by_name
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
@@ -276,12 +277,18 @@ def release_panel(event) -> dict | None:
 @bp.app_template_global()
 def my_releases() -> dict:
     """What templates/releases/_my_panel.html shows: one's live requests and employer."""
-    if not getattr(current_user, "is_authenticated", False):
+    return my_releases_of([], current_user)
+
+
+@panels.my("releases")
+def my_releases_of(enrollments, user) -> dict:
+    """One's live release requests (the newest 20) and employer, for /my."""
+    if not getattr(user, "is_authenticated", False):
         return {"requests": [], "employer": False}
     from school.releases.letters import employer_of
 
     rows = db.session.scalars(
-        queries.requests_query(None).where(ReleaseRequest.user_id == current_user.id)
+        queries.requests_query(None).where(ReleaseRequest.user_id == user.id)
         .where(ReleaseRequest.state != ReleaseState.not_needed).limit(20)
     ).all()
-    return {"requests": rows, "employer": employer_of(current_user)}
+    return {"requests": rows, "employer": employer_of(user)}
