@@ -35,6 +35,26 @@ def send_claim_link(user: User, *, queued: bool = False) -> None:
     from school.enrollment.notify import queue_mail
     from school.mail import send_mail
 
+    # One link a day is enough: registering again and again must not flood the owner.
+    if _sent_today(user):
+        return
     record(None, "user.claim_link_sent", user)
     (queue_mail if queued else send_mail)(user.email, "account_claim", locale=user.locale,
                                           user=user, link=claim_link(user))
+
+
+def _sent_today(user: User) -> bool:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from school.audit.models import AuditEntry
+    from school.dbtypes import utcnow
+    from school.extensions import db
+
+    return db.session.scalar(
+        select(AuditEntry.id).where(AuditEntry.action == "user.claim_link_sent",
+                                    AuditEntry.object_type == User.__tablename__,
+                                    AuditEntry.object_id == user.id,
+                                    AuditEntry.created_at > utcnow() - timedelta(days=1))
+        .limit(1)) is not None

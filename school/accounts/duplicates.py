@@ -97,6 +97,30 @@ def possible_duplicates(viewer: User, limit: int = 200) -> list[Pair]:
     return sorted(found.values(), key=lambda p: (p.first.full_name.lower(), p.first.id))[:limit]
 
 
+def suspected(a: User, b: User) -> set[str]:
+    """Why `a` and `b` look like one person (REASONS keys): possible_duplicates' rules for
+    one pair."""
+    reasons = set()
+    if a.email and b.email and a.email.lower() == b.email.lower():
+        reasons.add("email_case")
+    if a.iin and b.iin and a.iin[:7] == b.iin[:7] \
+            and a.full_name.casefold() == b.full_name.casefold():
+        reasons.add("name_birth")
+    if _iin_claimant(a, b) or _iin_claimant(b, a):
+        reasons.add("iin")
+    return reasons
+
+
+def _iin_claimant(claimant: User, holder: User) -> bool:
+    """Did `claimant` try to take `holder`'s IIN (the audit log's user.iin_conflict)?"""
+    from school.audit.models import AuditEntry
+
+    entries = db.session.scalars(
+        select(AuditEntry.details).where(AuditEntry.action == "user.iin_conflict",
+                                         AuditEntry.object_id == holder.id)).all()
+    return any((details or {}).get("claimant_id") == claimant.id for details in entries)
+
+
 @dataclass
 class MergeResult:
     moved: dict[str, int]
@@ -117,11 +141,25 @@ def merge(keep: User, other: User, actor: User) -> MergeResult:
     if not _visible(actor, keep, other):
         raise DomainError("forbidden", _l("You can merge only people of your branches."),
                           status=404)
+    if actor.id in (keep.id, other.id):
+        raise DomainError("merge_self", _l("Your own account cannot be merged by you."))
     if any(other.has_role(r) for r in STAFF):
         raise DomainError("merge_staff", _l(
             "The account to be merged away holds a staff role: merge the other way round."))
+    if not actor.has_role("admin") and any(keep.has_role(r) for r in STAFF):
+        raise DomainError("merge_staff", _l(
+            "Only an administrator may merge a person into a staff account."))
     if other.anonymised_at is not None or not other.active:
         raise DomainError("merge_closed", _l("This account is already closed."))
+    # Only a pair the list suspects: a merge is not a way to move any person's records.
+    reasons = suspected(keep, other)
+    if not reasons:
+        raise DomainError("merge_not_duplicates", _l(
+            "These two accounts are not on the list of possible duplicates."))
+    if reasons == {"iin"} and _iin_claimant(keep, other):
+        # Anyone can register with someone's IIN: its holder's account is the one kept.
+        raise DomainError("merge_keep_iin", _l(
+            "Keep the account that holds the IIN: the other one only tried to take it."))
 
     # Two enrolments in one event: keep the better, settle the worse before moving rows.
     mine = {e.event_id: e for e in db.session.scalars(

@@ -127,7 +127,10 @@ def authenticate() -> None:
         return
     now = utcnow()
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(value)))
-    if token is None or not token.is_active(now) or not token.owner.active:
+    # The owner's consent too: a person who withdrew it (or never gave it) is not processed
+    # through the API either (school/accounts/consent.py).
+    if token is None or not token.is_active(now) or not token.owner.active \
+            or token.owner.consent_pending or token.owner.consent_withdrawn_at is not None:
         raise DomainError("unauthorized", _l("The token is unknown, expired or revoked."),
                           status=401)
     if token.last_used_at is None or now - token.last_used_at > LAST_USE_PRECISION:

@@ -202,7 +202,18 @@ def _time(value) -> datetime | None:
     return moment
 
 
+# No meeting lasts longer than a day: a longer duration is a broken cell, not attendance.
+MAX_MINUTES = 24 * 60
+
+
 def _minutes(value) -> float | None:
+    minutes = _raw_minutes(value)
+    if minutes is None or not 0 <= minutes <= MAX_MINUTES:
+        return None
+    return minutes
+
+
+def _raw_minutes(value) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     text = str(value or "").strip()
@@ -304,7 +315,10 @@ def plan(event: Event, session: EventSession, data: bytes) -> Report:
         joined, left = _time(cells.get("join")), _time(cells.get("leave"))
         if joined and not left:
             spent = _minutes(cells.get("duration"))
-            left = joined + timedelta(minutes=spent) if spent is not None else None
+            try:
+                left = joined + timedelta(minutes=spent) if spent is not None else None
+            except OverflowError:  # a join time at the end of the calendar
+                left = None
         if joined and left:
             start, stop = max(joined, session.starts_at), min(left, session.ends_at)
             if stop > start:

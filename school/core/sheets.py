@@ -15,7 +15,9 @@ import csv
 import io
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from xml.parsers import expat
@@ -120,13 +122,20 @@ def _column(letters: str) -> int:
     return n
 
 
+# What a damaged or hostile zip raises while its directory or a member is read: a corrupt
+# deflate stream (zlib.error), an unknown method or version (NotImplementedError), an
+# encrypted member (RuntimeError), a truncated header (struct.error), and the usual ones.
+BROKEN_ZIP = (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error,
+              NotImplementedError, RuntimeError, struct.error)
+
+
 class _Workbook:
     def __init__(self, data: bytes, limits: Limits):
         self.limits = limits
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             members = self.zip.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError) as e:
+        except BROKEN_ZIP as e:
             raise not_a_table() from e
         self._check_directory(members)
         self.names = {m.filename for m in members}
@@ -165,7 +174,7 @@ class _Workbook:
                 while chunk := member.read(CHUNK):
                     parser.Parse(chunk, False)
                 parser.Parse(b"", True)
-        except (expat.ExpatError, zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        except (expat.ExpatError, *BROKEN_ZIP) as e:
             raise not_a_table() from e
 
     def _first_sheet(self) -> str:

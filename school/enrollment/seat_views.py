@@ -164,10 +164,11 @@ def walk_in(event_id: int):
     elif request.method == "POST":
         status = 400
     q = " ".join(request.args.get("q", "").split())[:100]
-    people = walkins.search_people(q)
+    people = walkins.search_people(q, me)
     seats = services.Seats.count(event)
     return render_template("enrollment/walk_in.html", event=event, form=form, q=q,
-                           people=people, seats=seats), status
+                           people=people, seats=seats,
+                           by_name=walkins.searches_by_name(me)), status
 
 
 # --- 4, 5 seat rules -------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from school import signals
@@ -24,7 +24,6 @@ from school.attendance.services import can_mark
 from school.audit.services import record
 from school.catalog.models import Event, EventStatus
 from school.catalog.services import lock_event
-from school.core.utils import contains_pattern
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.notify import absolute_url, queue_mail
@@ -43,17 +42,27 @@ S = EnrollmentStatus
 SEARCH_LIMIT = 10
 
 
-def search_people(text: str) -> list[User]:
-    """Up to ten active people by name or e-mail (three characters at least)."""
+def searches_by_name(viewer: User) -> bool:
+    return viewer.has_role("admin") or viewer.has_role("coordinator")
+
+
+def search_people(text: str, viewer: User) -> list[User]:
+    """Up to ten active people the viewer may look up (three characters at least): staff
+    who see people (accounts.people_query: a coordinator their branches') by name or
+    e-mail; anyone else, an instructor, only by the person's whole e-mail address, so that
+    the sheet is not a directory of everyone's addresses."""
+    from school.accounts.services import people_query
+
     text = " ".join((text or "").split())[:100]
     if len(text) < 3:
         return []
-    pattern = contains_pattern(text)
+    live = (User.active.is_(True), User.anonymised_at.is_(None))
+    if searches_by_name(viewer):
+        q = people_query(viewer, search=text).where(*live)
+    else:
+        q = select(User).where(*live, User.email == normalize_email(text))
     return list(db.session.scalars(
-        select(User).where(User.active.is_(True), User.anonymised_at.is_(None),
-                           or_(func.lower(User.full_name).like(pattern, escape="\\"),
-                               func.lower(User.email).like(pattern, escape="\\")))
-        .order_by(User.full_name, User.id).limit(SEARCH_LIMIT)))
+        q.order_by(None).order_by(User.full_name, User.id).limit(SEARCH_LIMIT)))
 
 
 def new_person(*, full_name: str, email: str, phone: str | None, consent: bool,

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from school.audit.services import record
 from school.catalog.models import Event, EventSession
 from school.catalog.services import can_see_backstage, is_participant
+from school.core.sheets import BROKEN_ZIP
 from school.errors import DomainError
 from school.extensions import db
 from school.materials.models import EventMaterial
@@ -81,7 +82,7 @@ def _zip_names(data: bytes) -> list[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return archive.namelist()[:5000]
-    except (zipfile.BadZipFile, ValueError):
+    except BROKEN_ZIP:
         return []
 
 
@@ -179,7 +180,10 @@ def add_link(event: Event, actor, *, url: str, title: str | None = None,
     session = _session_of(event, session_id)
     _check_room(event)
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500 \
             or any(c.isspace() or not c.isprintable() for c in url):
         raise DomainError("bad_link", _l("Give a full web address starting with https://."),

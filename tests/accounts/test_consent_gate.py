@@ -162,3 +162,29 @@ def test_a_list_naming_a_person_who_withdrew_says_so_in_its_preview(make_event, 
     assert not report.ok and report.rows[0].errors
     report = nominations.apply(make_event(), data, coordinator)
     assert not report.ok and not report.enrolled
+
+
+def test_registering_again_and_again_mails_one_claim_link_a_day(
+        client, make_event, make_user, org_tree, outbox, registration):
+    """The security review: every POST /register with the address sent another link."""
+    _uploaded(make_event, make_user, org_tree, outbox)
+    outbox.clear()
+    for _ in range(3):
+        assert client.post("/register", data=registration(email="new@example.kz")
+                           ).status_code == 302
+    assert len(outbox) == 1
+
+
+def test_an_api_token_stops_working_when_its_owner_withdraws_consent(client, make_user):
+    from datetime import UTC, datetime
+
+    from school.api.tokens import SCOPES, create_token
+
+    owner = make_user("admin")
+    _row, value = create_token(owner, "sync", sorted(SCOPES), 30)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {value}"}
+    assert client.get("/api/v1/programmes", headers=headers).status_code == 200
+    owner.consent_withdrawn_at = datetime.now(UTC)
+    db.session.commit()
+    assert client.get("/api/v1/programmes", headers=headers).status_code == 401

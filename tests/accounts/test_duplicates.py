@@ -44,8 +44,10 @@ def test_the_list_finds_the_three_kinds_within_the_coordinators_branches(make_us
 
 
 def _two_people(make_user, org_tree):
+    """A suspect pair: `other` registered again and tried `keep`'s IIN."""
     keep = make_user(branch=org_tree["a"], full_name="Сейіт Арман", iin="850425300126")
     other = make_user(branch=org_tree["a"], full_name="Сейіт Арман", phone="+7 701 222 33 44")
+    iin_claims.refuse_quietly(other, keep)
     return keep, other
 
 
@@ -147,3 +149,31 @@ def test_duplicate_pages_and_access(client, login, make_user, org_tree):
     assert done.status_code == 302 and done.headers["Location"] == f"/people/{keep.id}"
     db.session.expire_all()
     assert db.session.get(User, other.id).active is False
+
+
+def test_only_a_suspect_pair_merges_and_never_into_the_mergers_own_account(
+        make_user, org_tree):
+    """The security review: a coordinator could merge any person of their branch into
+    their own account and so take over its records and grants."""
+    a = org_tree["a"]
+    coordinator, admin = make_user("coordinator", branch=a), make_user("admin")
+    keep, other = _two_people(make_user, org_tree)
+    stranger = make_user(branch=a, full_name="Другой Человек")
+    db.session.commit()
+    for target, giver, actor, code in (
+            (coordinator, stranger, coordinator, "merge_self"),
+            (keep, stranger, coordinator, "merge_not_duplicates"),
+            (other, keep, admin, "merge_keep_iin"),  # keep holds the IIN other tried
+    ):
+        with pytest.raises(DomainError) as e:
+            duplicates.merge(target, giver, actor)
+        assert e.value.code == code
+        db.session.rollback()
+    # A person's twin may not be merged into a staff account by a coordinator.
+    twin = make_user(branch=a, email=coordinator.email.upper())
+    db.session.commit()
+    with pytest.raises(DomainError) as e:
+        duplicates.merge(coordinator, twin, make_user("coordinator", branch=a))
+    assert e.value.code == "merge_staff"
+    db.session.rollback()
+    assert db.session.get(User, stranger.id).active is True

@@ -201,3 +201,17 @@ def test_the_organiser_sets_the_events_own_thresholds(client, login, ctx, who):
     db.session.refresh(event)
     assert (event.online_present_percent, event.online_late_minutes) == (20, 5)
     assert online_report.settings(event) == (20, 5)
+
+
+def test_a_duration_no_meeting_has_is_an_unreadable_cell_not_a_500(ctx):
+    """The security review: «99999999999» minutes, or a join at the end of the calendar,
+    overflowed the date arithmetic."""
+    session, (ea, _eb, _ec) = ctx["session"], ctx["enrollments"]
+    a = ctx["people"][0]
+    lines = ["Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest",
+             f"{a.full_name},{a.email},{_t(session.starts_at)},,99999999999,No",
+             f"{a.full_name},{a.email},12/31/9999 11:00:00 PM,,5000,No"]
+    data = ("\n".join(lines) + "\n").encode("utf-8-sig")
+    report = online_report.apply(ctx["event"], session, data, ctx["instructor"])
+    person = next(p for p in report.people if p.enrollment.id == ea.id)
+    assert person.minutes == 0

@@ -111,3 +111,19 @@ def test_organiser_sees_no_buttons_for_other_branches_people(client, login, make
     assert theirs.user.full_name in page  # the organiser sees the whole roster
     assert f"/enrollments/{theirs.id}/substitute" not in page
     assert f"/enrollments/{mine.id}/substitute" in page
+
+
+def test_the_walk_in_search_is_not_a_directory(make_event, make_user, people, tree):
+    """The security review: an instructor listed anyone's e-mail by typing «demo.kz»; a
+    coordinator searched people of every branch."""
+    from school.enrollment import walkins
+
+    ours = make_user(branch=tree["a"], full_name="Асанова Айгерим", email="aigerim@ours.kz")
+    theirs = make_user(branch=tree["b"], full_name="Асанова Дана", email="dana@theirs.kz")
+    instructor = make_user("instructor")
+    db.session.commit()
+    assert walkins.search_people("ours.kz", instructor) == []
+    assert walkins.search_people("Асанова", instructor) == []
+    assert walkins.search_people("AIGERIM@ours.kz", instructor) == [ours]  # the whole address
+    assert walkins.search_people("Асанова", people["coord_a"]) == [ours]
+    assert set(walkins.search_people("Асанова", people["admin"])) == {ours, theirs}
