@@ -230,6 +230,8 @@ def _fill_profile(keep: User, other: User) -> None:
 
     taken = {k: getattr(other, k) for k in (*_PROFILE, *free_text_columns())
              if getattr(keep, k) in (None, "") and getattr(other, k) not in (None, "")}
+    if other.consent_withdrawn_at is not None:
+        taken.pop("phone", None)  # contacts a withdrawn person took back are not reused
     if "iin" in taken:
         other.iin = None
         db.session.flush()

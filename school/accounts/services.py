@@ -12,7 +12,7 @@ from datetime import UTC
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from school.accounts import iin as iin_rules
@@ -493,8 +493,10 @@ def people_query(viewer: User, *, search: str = "", branch_id: int | None = None
         term = search.strip()
         digits = iin_rules.normalize(term)
         pattern = contains_pattern(term)
+        # A withdrawn person's address is hidden on the page, so it does not find them.
         conditions = [func.lower(User.full_name).like(pattern, escape="\\"),
-                      func.lower(User.email).like(pattern, escape="\\")]
+                      and_(User.consent_withdrawn_at.is_(None),
+                           func.lower(User.email).like(pattern, escape="\\"))]
         # A full IIN finds its holder only for those who may see full IINs (administrators):
         # for a coordinator, who sees ••••••••1015, a match would confirm the whole number.
         if digits.isdigit() and len(digits) == 12 and viewer.is_admin:

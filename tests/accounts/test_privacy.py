@@ -204,3 +204,17 @@ def test_the_roster_and_its_export_drop_a_withdrawn_persons_contacts(
     assert person.full_name in after and "still.here@example.kz" in after
     page = client.get(f"/events/{event.id}/roster").get_data(as_text=True)
     assert "kept.out@example.kz" not in page and "still.here@example.kz" in page
+
+
+def test_a_withdrawn_persons_hidden_address_does_not_find_them(make_user):
+    """The security review: /people hid the e-mail but still matched a search on it."""
+    from school.accounts.services import people_query
+
+    admin = make_user("admin")
+    person = make_user(full_name="Серікова Әйгерім", email="hidden.address@example.kz")
+    db.session.commit()
+    found = lambda text: list(db.session.scalars(people_query(admin, search=text)))  # noqa: E731
+    assert found("hidden.address") == [person]
+    person.consent_withdrawn_at = datetime.now(UTC)
+    db.session.commit()
+    assert found("hidden.address") == [] and found("Серікова") == [person]
