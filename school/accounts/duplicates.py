@@ -161,6 +161,15 @@ def merge(keep: User, other: User, actor: User) -> MergeResult:
         raise DomainError("merge_keep_iin", _l(
             "Keep the account that holds the IIN: the other one only tried to take it."))
 
+    # Every event either person is enrolled in is locked first, in id order (as transfers
+    # and bulk decisions lock theirs): no deadlock with them, and no enrolment of either
+    # person slips in between the checks and the move.
+    from school.catalog.services import lock_event
+
+    for event_id in sorted(set(db.session.scalars(select(Enrollment.event_id).where(
+            Enrollment.user_id.in_((keep.id, other.id)),
+            Enrollment.status.in_(enrolment.CANCELLABLE))))):
+        lock_event(event_id)
     # Two enrolments in one event: keep the better, settle the worse before moving rows.
     mine = {e.event_id: e for e in db.session.scalars(
         select(Enrollment).where(Enrollment.user_id == keep.id))}

@@ -52,6 +52,10 @@ def withdraw(user: User, *, now: datetime | None = None) -> list:
                                  Enrollment.status.in_(enrolment.CANCELLABLE),
                                  first_start > now)
         .order_by(Enrollment.id)))
+    from school.catalog.services import lock_event
+
+    for event_id in sorted({e.event_id for e in future}):  # id order, as transfers lock
+        lock_event(event_id)
     for enrollment in future:
         # The person's own cancellation: the seat goes to the head of the queue at once.
         enrolment.cancel(enrollment, user, str(_l("Consent to personal-data processing "
