@@ -191,9 +191,13 @@ def teaches(user, event) -> bool:
     """The person is one of the event's instructors."""
     if not getattr(user, "is_authenticated", False):
         return False
+    from sqlalchemy import inspect
+
     from school.catalog.models import event_instructor
     from school.extensions import db
 
+    if "instructors" not in inspect(event).unloaded:  # loaded with the event: no query
+        return any(i.id == user.id for i in event.instructors)
     return db.session.scalar(
         select(event_instructor.c.user_id).where(
             event_instructor.c.event_id == event.id, event_instructor.c.user_id == user.id
