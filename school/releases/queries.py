@@ -44,6 +44,24 @@ def requests_query(viewer, *, event_id: int | None = None, employer_id: int | No
     return query
 
 
+def own_requests(user_id: int, *, events_loaded: bool = False) -> list[ReleaseRequest]:
+    """One's live requests that need a letter (the newest 20 events), for /my: what its panel
+    shows loaded; `events_loaded` when the person's enrolments came with their events (then
+    each request's event is taken from the session, no statement)."""
+    query = (
+        select(ReleaseRequest)
+        .join(Enrollment, Enrollment.id == ReleaseRequest.enrollment_id)
+        .where(ReleaseRequest.user_id == user_id, ReleaseRequest.withdrawn_at.is_(None),
+               Enrollment.status.in_(LIVE), ReleaseRequest.state != ReleaseState.not_needed)
+        .options(selectinload(ReleaseRequest.employer))
+        .order_by(ReleaseRequest.first_day.desc(), ReleaseRequest.id)
+        .limit(20)
+    )
+    if not events_loaded:
+        query = query.options(selectinload(ReleaseRequest.event))
+    return list(db.session.scalars(query))
+
+
 def released_days(requests: list[ReleaseRequest]) -> dict[tuple, int]:
     """Days released per (person, year, agreement) for the people in `requests`: one query."""
     people = {r.user_id for r in requests}

@@ -287,8 +287,5 @@ def my_releases_of(enrollments, user) -> dict:
         return {"requests": [], "employer": False}
     from school.releases.letters import employer_of
 
-    rows = db.session.scalars(
-        queries.requests_query(None).where(ReleaseRequest.user_id == user.id)
-        .where(ReleaseRequest.state != ReleaseState.not_needed).limit(20)
-    ).all()
+    rows = queries.own_requests(user.id, events_loaded=bool(enrollments))
     return {"requests": rows, "employer": employer_of(user)}

@@ -12,6 +12,7 @@ from sqlalchemy import event as sa_event
 from school.attendance.models import AttendanceMark, AttendanceStatus
 from school.certificates.models import Certificate
 from school.extensions import db
+from school.releases.models import ReleaseRequest, ReleaseState
 from tests.factories import PASSWORD
 
 
@@ -85,6 +86,10 @@ def _history(n, user, make_program, make_event, make_enrollment) -> None:
                                           status=AttendanceStatus.present))
         coming = make_event(program, starts_on=date.today() + timedelta(days=20 + i))
         make_enrollment(coming, user, status="confirmed" if i % 2 else "waitlisted")
+        db.session.add(ReleaseRequest(  # the release panel: one request per held training
+            enrollment_id=done.id, event_id=held.id, user_id=user.id,
+            state=ReleaseState.to_send, year=held.starts_on.year, days=2, hours=16,
+            first_day=held.starts_on, last_day=held.ends_on, nonce=f"n{done.id}"))
     db.session.commit()
 
 
@@ -99,6 +104,7 @@ def test_my_trainings_runs_the_same_statements_for_one_or_eight_rows(
     many, many_in_templates, page = counted(eight, "/my")
     assert page.count("<strong>Q-") == 8  # every row shown
     assert page.count("enrollment-card") == 8
+    assert page.count("release-to_send") == 8  # the release panel's rows
 
     assert many == few
     assert few_in_templates == 0 and many_in_templates == 0, counted.seen
