@@ -12,13 +12,12 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from school.accounts.models import User
 from school.audit.models import AuditEntry
 from school.catalog.models import ApprovalMode, Event
 from school.dbtypes import utcnow
-from school.enrollment import services
+from school.enrollment import rows, services
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
@@ -81,13 +80,7 @@ def enroll_many(event: Event, users: list[User], *, actor: User,
             services._place(enrollment, seats, now)
         enrollments.append(enrollment)
         already.add(user.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(enrollments)
-            db.session.flush()  # a multi-row INSERT
-    except IntegrityError:  # the partial unique index: someone enrolled them meanwhile
-        raise DomainError("already_enrolled",
-                          _l("You are already enrolled in this event.")) from None
+    rows.insert(*enrollments)  # someone may have enrolled them meanwhile
     positions = services.waitlist_positions(
         [e.id for e in enrollments if e.status is S.waitlisted])
     audit_many(actor, "enrollment.create", "enrollment",

@@ -16,7 +16,6 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from school import signals
@@ -25,7 +24,7 @@ from school.audit.services import record
 from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
 from school.catalog.services import SEAT_STATUSES, lock_event
 from school.dbtypes import utcnow
-from school.enrollment import twostep
+from school.enrollment import rows, twostep
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
@@ -286,15 +285,7 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
         if event.approval_mode is not ApprovalMode.open:
             enrollment.decided_at, enrollment.decided_by_id = now, actor.id
         _place(enrollment, Seats.count(event), now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(enrollment)
-            db.session.flush()
-    except IntegrityError:
-        # The partial unique index: the same person, twice, in a race the lock missed.
-        raise DomainError(
-            "already_enrolled", _l("You are already enrolled in this event.")
-        ) from None
+    rows.insert(enrollment)
     record(actor or user, "enrollment.create", enrollment, status=enrollment.status.value,
            event_id=event.id, user_id=user.id)
     _signal_status(enrollment)

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from school import signals
 from school.accounts.models import User
@@ -24,6 +23,7 @@ from school.audit.services import record
 from school.catalog.models import Event, EventQuota, EventStatus
 from school.catalog.services import lock_event
 from school.dbtypes import utcnow
+from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.services import (
     _clean_reason,
@@ -97,14 +97,8 @@ def substitute(enrollment: Enrollment, person: User, actor: User, reason: str, *
         primary_org_id=person.primary_org_id, category=person.category,
         substituted_for_id=enrollment.id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(new)
-            db.session.flush()
-    except IntegrityError:
-        raise DomainError("already_enrolled",
-                          _l("This person is already enrolled in this event."),
-                          field="person") from None
+    rows.insert(new, message=_l("This person is already enrolled in this event."),
+                field="person")
     record(actor, "enrollment.substitute", new, replaced_enrollment_id=enrollment.id,
            replaced_user_id=enrollment.user_id, user_id=person.id, reason=reason)
     signals.enrollment_cancelled.send(enrollment=enrollment)

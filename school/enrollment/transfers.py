@@ -18,7 +18,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from school import signals
 from school.accounts.models import User
@@ -26,6 +25,7 @@ from school.audit.services import record
 from school.catalog.models import Event, EventStatus
 from school.catalog.services import lock_event
 from school.dbtypes import utcnow
+from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.services import (
     Seats,
@@ -101,14 +101,8 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
     enrollment.status = S.cancelled
     enrollment.cancelled_at, enrollment.cancelled_by_id = now, actor.id
     enrollment.reason = str(_l("Moved to another date: %(reason)s", reason=reason))[:500]
-    try:
-        with db.session.begin_nested():
-            db.session.add(new)
-            db.session.flush()
-    except IntegrityError:
-        raise DomainError("already_enrolled",
-                          _l("This person is already enrolled in that event."),
-                          field="target") from None
+    rows.insert(new, message=_l("This person is already enrolled in that event."),
+                field="target")
     record(actor, "enrollment.transfer", new, from_enrollment_id=enrollment.id,
            from_event_id=source.id, event_id=target.id, status=new.status.value,
            reason=reason)

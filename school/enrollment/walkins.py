@@ -15,7 +15,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from school import signals
 from school.accounts.models import Role, RoleGrant, User
@@ -25,6 +24,7 @@ from school.audit.services import record
 from school.catalog.models import Event, EventStatus
 from school.catalog.services import lock_event
 from school.dbtypes import utcnow
+from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.notify import absolute_url, queue_mail
 from school.enrollment.services import (
@@ -124,14 +124,8 @@ def add_walk_in(event: Event, person: User, actor: User, *, reason: str | None =
         primary_org_id=person.primary_org_id, category=person.category,
         walk_in=True, over_capacity_reason=over,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(enrollment)
-            db.session.flush()
-    except IntegrityError:
-        raise DomainError("already_enrolled",
-                          _l("This person is already enrolled in this event."),
-                          field="person") from None
+    rows.insert(enrollment, message=_l("This person is already enrolled in this event."),
+                field="person")
     record(actor, "enrollment.walk_in", enrollment, event_id=event.id, user_id=person.id,
            over_capacity=over)
     signals.enrollment_confirmed.send(enrollment=enrollment)
