@@ -287,9 +287,13 @@ def _register_hooks(app: Flask) -> None:
     def _template_globals():
         from flask_babel import get_locale
 
-        from school.core.nav import all_nav_items, nav_groups, nav_items
+        from school.core.nav import all_nav_items, count_badges, nav_groups, nav_items
         from school.i18n_fields import localized
 
+        if has_request_context():
+            # The menu's counts are read here, before the page renders: a template issues
+            # no query of its own (issue 15); each count is kept for the request.
+            count_badges()
         return {"current_lang": str(get_locale() or "ru"), "LANGUAGES": LANGUAGES,
                 "localized": localized, "nav_items": nav_items,
                 "nav_groups": nav_groups, "all_nav_items": all_nav_items}

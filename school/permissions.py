@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import false, or_, select
 
@@ -99,6 +99,14 @@ def visible_branch_ids(user: User) -> set[int] | None:
     from school.extensions import db
     from school.orgs.models import Branch
 
+    # Asked many times a page (every row's buttons, the menu, the loaders): answered once a
+    # request, kept in the request itself so that it can never outlive it.
+    cache = request.environ.setdefault("school.visible_branch_ids", {}) \
+        if has_request_context() else None
+    key = (user.id, tuple(sorted((g.union_id or 0, g.branch_id or 0) for g in user.grants
+                                 if g.role == "coordinator")))
+    if cache is not None and key in cache:
+        return set(cache[key])
     ids: set[int] = set()
     union_ids = [g.union_id for g in user.grants if g.role == "coordinator" and g.union_id]
     ids.update(g.branch_id for g in user.grants if g.role == "coordinator" and g.branch_id)
@@ -112,6 +120,8 @@ def visible_branch_ids(user: User) -> set[int] | None:
                 )
             )
         )
+    if cache is not None:
+        cache[key] = frozenset(ids)
     return ids
 
 

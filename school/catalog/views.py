@@ -44,7 +44,7 @@ from school.catalog.models import (
     EventSession,
     Program,
 )
-from school.core import formatting, nav
+from school.core import formatting
 from school.core.cache import cached_for_anonymous
 from school.core.utils import flash_domain_error, get_or_404, paginate
 from school.errors import DomainError
@@ -136,7 +136,6 @@ def event(event_id: int):
     from school.enrollment.panels import event_panels  # the features' panels, loaded here
 
     panels = event_panels(event, current_user)
-    nav.count_badges()
     return render_template(
         "catalog/event.html", event=event,
         seats_left=services.seats_left(event, services.confirmed_counts([event.id])),

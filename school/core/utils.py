@@ -71,8 +71,8 @@ def paginate(query, per_page: int = 25):
     return items, page, pages, total
 
 
-def get_or_404(model, ident):
-    obj = db.session.get(model, ident)
+def get_or_404(model, ident, options=()):
+    obj = db.session.get(model, ident, options=options)
     if obj is None:
         abort(404)
     return obj

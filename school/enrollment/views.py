@@ -17,11 +17,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from school.accounts.models import User
 from school.accounts.services import people_query
 from school.catalog.models import Event, EventStatus
-from school.core import exports, nav
+from school.core import exports
 from school.core.uploads import drop_upload, keep_upload, read_upload
 from school.core.utils import get_or_404, paginate, safe_next
 from school.dbtypes import utcnow
@@ -49,9 +50,9 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-def _event_or_404(event_id: int, *, staff: bool = False) -> Event:
+def _event_or_404(event_id: int, *, staff: bool = False, options=()) -> Event:
     """Drafts exist only for the people who manage them; everyone else gets a 404."""
-    event = get_or_404(Event, event_id)
+    event = get_or_404(Event, event_id, options)
     if event.status is EventStatus.draft and not (staff and manages_event(current_user, event)):
         abort(404)
     return event
@@ -144,7 +145,6 @@ def my():
     current = [e for e in rows if e.status in services.CANCELLABLE
                and e.event.status is EventStatus.published and e.event.ends_on >= today]
     past = [e for e in rows if e not in current]
-    nav.count_badges()
     return render_template(
         "enrollment/my.html", current=current, past=past, positions=positions, now=now,
         first_start=services.first_start, cancellable=services.CANCELLABLE, form=CancelForm(),
@@ -185,7 +185,10 @@ def _roster_table(event: Event, viewer: User):
 @bp.get("/events/<int:event_id>/roster")
 @allow(STAFF)
 def roster(event_id: int):
-    event = _event_or_404(event_id, staff=True)
+    # What the page shows of the event (its title falls back to the programme's, the seat
+    # rules button asks for quotas), loaded here rather than from the template.
+    event = _event_or_404(event_id, staff=True,
+                          options=(joinedload(Event.program), selectinload(Event.quotas)))
     me = _me()
     data, sort, pending_sort = roster_sort.apply(services.roster(event, me),
                                                  request.args.get("sort"))

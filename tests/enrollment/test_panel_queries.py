@@ -138,3 +138,19 @@ def test_event_page_runs_the_same_statements_for_one_or_eight_participants(
 
     assert many == few
     assert few_in_templates == 0 and many_in_templates == 0, counted.seen
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator"])
+def test_the_roster_runs_no_query_while_it_renders(role, counted, make_user, make_event,
+                                                  make_enrollment, org_tree):
+    """The menu's waiting count and the event's programme and quotas are read by the view
+    (the menu's count in the context processor), not from the template."""
+    branch = org_tree["a"]
+    event = make_event(quotas={branch: 5})
+    viewer = make_user(role, branch=branch) if role == "coordinator" else make_user(role)
+    for _ in range(3):
+        make_enrollment(event, make_user(branch=branch))
+    db.session.commit()
+    _statements, in_templates, page = counted(viewer, f"/events/{event.id}/roster")
+    assert "roster-table" in page
+    assert in_templates == 0, counted.seen
