@@ -16,7 +16,7 @@ from school.attendance import services
 from school.attendance.models import AttendanceStatus
 from school.catalog.models import Event, EventSession, EventStatus
 from school.dbtypes import utcnow
-from school.enrollment.models import Enrollment
+from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.extensions import db
 
 
@@ -60,7 +60,7 @@ def seed(rng) -> list[str]:
         sessions = list(event.sessions)
         enrollments = list(db.session.scalars(
             select(Enrollment)
-            .where(Enrollment.event_id == event.id, Enrollment.status.in_(services.ON_SHEET))
+            .where(Enrollment.event_id == event.id, Enrollment.status.in_(SEAT_STATUSES))
             .order_by(Enrollment.id)
         ))
         inputs = []

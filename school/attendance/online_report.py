@@ -41,7 +41,7 @@ from school.catalog.models import Event, EventSession
 from school.catalog.services import lock_event
 from school.core.sheets import Limits, UploadRefused, read_table
 from school.dbtypes import utcnow
-from school.enrollment.models import Enrollment
+from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.errors import DomainError
 from school.extensions import db
 from school.timeutil import ALMATY
@@ -269,7 +269,7 @@ def _rows(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
 def _participants(event: Event) -> list[Enrollment]:
     return list(db.session.scalars(
         select(Enrollment).options(joinedload(Enrollment.user))
-        .where(Enrollment.event_id == event.id, Enrollment.status.in_(services.ON_SHEET))))
+        .where(Enrollment.event_id == event.id, Enrollment.status.in_(SEAT_STATUSES))))
 
 
 def _merged_minutes(intervals: list[tuple[datetime, datetime]]) -> float:

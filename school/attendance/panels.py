@@ -8,7 +8,7 @@ from school.attendance import services
 from school.attendance.models import AttendanceMark, AttendanceStatus
 from school.core import panels
 from school.dbtypes import utcnow
-from school.enrollment.models import EnrollmentStatus
+from school.enrollment.models import SEAT_STATUSES, EnrollmentStatus
 from school.extensions import db
 
 
@@ -17,7 +17,7 @@ def my_summaries(enrollments, user) -> list[services.Summary]:
     """The person's attendance per enrolment (the newest 100 on the sheet)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    on_sheet = sorted((e for e in enrollments if e.status in services.ON_SHEET),
+    on_sheet = sorted((e for e in enrollments if e.status in SEAT_STATUSES),
                       key=lambda e: e.id, reverse=True)[:100]
     return services.summarise(on_sheet, utcnow())
 
@@ -35,7 +35,7 @@ def event_panel(event, enrollment, user) -> dict | None:
         sessions = list(event.sessions)
         panel["manage"] = True
         panel["session"] = services.default_session(sessions, now, timing)
-    if enrollment is not None and enrollment.status in services.ON_SHEET:
+    if enrollment is not None and enrollment.status in SEAT_STATUSES:
         panel["enrollment"] = enrollment
         sessions = list(event.sessions)
         panel["checkin"] = enrollment.status is EnrollmentStatus.confirmed and any(

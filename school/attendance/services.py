@@ -29,18 +29,12 @@ from school.audit.services import record
 from school.catalog.models import Event, EventSession, EventStatus, event_instructor
 from school.catalog.services import lock_event
 from school.dbtypes import utcnow
-from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.enrollment.models import SEAT_STATUSES, Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import Branch
 from school.permissions import coordinator_scope, manages_event, sees_all_participants, teaches
 
-# People on the sheet: confirmed before completion, completed / not completed after it.
-ON_SHEET = (
-    EnrollmentStatus.confirmed,
-    EnrollmentStatus.completed,
-    EnrollmentStatus.not_completed,
-)
 REMARK_MAX = 300
 REASON_MAX = 500
 
@@ -230,7 +224,7 @@ def load_sheet(event: Event) -> Sheet:
         db.session.scalars(
             select(Enrollment)
             .join(User, User.id == Enrollment.user_id)
-            .where(Enrollment.event_id == event.id, Enrollment.status.in_(ON_SHEET))
+            .where(Enrollment.event_id == event.id, Enrollment.status.in_(SEAT_STATUSES))
             .options(joinedload(Enrollment.user).joinedload(User.primary_org))
             .order_by(User.full_name, Enrollment.id)
         )
@@ -421,7 +415,7 @@ def _participants(event: Event, enrollment_ids: Iterable[int]) -> dict[int, Enro
             select(Enrollment).where(
                 Enrollment.id.in_(ids),
                 Enrollment.event_id == event.id,
-                Enrollment.status.in_(ON_SHEET),
+                Enrollment.status.in_(SEAT_STATUSES),
             )
         )
     }
@@ -492,7 +486,7 @@ def mark_all_present(
         raise DomainError("unknown_session", _l("This session is not part of the event."))
     ids = db.session.scalars(
         select(Enrollment.id).where(
-            Enrollment.event_id == event.id, Enrollment.status.in_(ON_SHEET)
+            Enrollment.event_id == event.id, Enrollment.status.in_(SEAT_STATUSES)
         )
     )
     inputs = [MarkInput(eid, session.id, AttendanceStatus.present) for eid in ids]
@@ -691,7 +685,7 @@ def summaries_for(user: User, now: datetime | None = None) -> list[Summary]:
     enrollments = list(
         db.session.scalars(
             select(Enrollment)
-            .where(Enrollment.user_id == user.id, Enrollment.status.in_(ON_SHEET))
+            .where(Enrollment.user_id == user.id, Enrollment.status.in_(SEAT_STATUSES))
             .options(selectinload(Enrollment.event).joinedload(Event.program))
             .order_by(Enrollment.id.desc())
             .limit(100)
@@ -739,6 +733,6 @@ def own_enrollment(user: User, event: Event) -> Enrollment | None:
         select(Enrollment).where(
             Enrollment.event_id == event.id,
             Enrollment.user_id == user.id,
-            Enrollment.status.in_(ON_SHEET),
+            Enrollment.status.in_(SEAT_STATUSES),
         )
     )

@@ -36,7 +36,7 @@ from school.catalog.models import Event, EventSession, EventStatus
 from school.core.exports import record_export
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.dbtypes import utcnow
-from school.enrollment.models import Enrollment
+from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.errors import DomainError
 from school.extensions import db, limiter
 from school.permissions import SIGNED_IN, STAFF, TEACHING, allow
@@ -198,7 +198,7 @@ def checkin_screen(event_id: int, session_id: int):
     )
     participants = db.session.scalar(
         select(func.count()).select_from(Enrollment).where(
-            Enrollment.event_id == event.id, Enrollment.status.in_(services.ON_SHEET))
+            Enrollment.event_id == event.id, Enrollment.status.in_(SEAT_STATUSES))
     )
     return render_template(
         "attendance/checkin_screen.html", event=event, session=session, form=form,

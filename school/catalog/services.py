@@ -40,21 +40,17 @@ from school.catalog.models import (
 from school.certificates import wording
 from school.core.formatting import sort_by_name
 from school.core.utils import contains_pattern
-from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.enrollment.models import (
+    PARTICIPANT_STATUSES,
+    SEAT_STATUSES,
+    Enrollment,
+)
 from school.errors import DomainError, Problems
 from school.extensions import db
 from school.orgs.models import Branch, Region, SectoralUnion
 from school.permissions import can_see_branch, manages_event, teaches, visible_branch_ids
 from school.timeutil import local_datetime, local_today, now, to_local
 
-# Enrolments that hold a seat: confirmed ones, and those of finished events they came from.
-SEAT_STATUSES = (
-    EnrollmentStatus.confirmed,
-    EnrollmentStatus.completed,
-    EnrollmentStatus.not_completed,
-)
-# Enrolments whose holder is a participant: sees the online link, gets the personal feed.
-PARTICIPANT_STATUSES = (EnrollmentStatus.confirmed, EnrollmentStatus.completed)
 # Statuses the public may see (drafts only their managers).
 PUBLIC_STATUSES = (EventStatus.published, EventStatus.completed, EventStatus.cancelled)
 MAX_SESSIONS_AT_ONCE = 366

@@ -21,9 +21,9 @@ from sqlalchemy import and_, or_, select
 from school.accounts.models import Role, RoleGrant, User
 from school.audit.services import record
 from school.catalog.models import Event, EventQuota, EventStatus
-from school.catalog.services import SEAT_STATUSES, lock_event
+from school.catalog.services import lock_event
 from school.dbtypes import utcnow
-from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.enrollment.models import SEAT_STATUSES, Enrollment, EnrollmentStatus
 from school.enrollment.notify import queue_mail
 from school.errors import DomainError
 from school.extensions import db, write_transaction

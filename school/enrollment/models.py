@@ -39,6 +39,10 @@ class EnrollmentStatus(enum.StrEnum):
     def is_active(self) -> bool:
         return self in ACTIVE_STATUSES
 
+    @property
+    def holds_seat(self) -> bool:
+        return self in SEAT_STATUSES
+
 
 ENROLLMENT_STATUS_LABELS = {
     EnrollmentStatus.pending: _l("Awaiting approval"),
@@ -60,6 +64,17 @@ ACTIVE_STATUSES = frozenset(
         EnrollmentStatus.not_completed,
     }
 )
+# The status groups, defined here once (issue 14) and used by seats, the catalogue's "seats
+# left", the attendance sheet and the feeds:
+# - rows that hold a seat, and so are on the attendance sheet: confirmed ones, and those of
+#   finished events they came from;
+SEAT_STATUSES = (
+    EnrollmentStatus.confirmed,
+    EnrollmentStatus.completed,
+    EnrollmentStatus.not_completed,
+)
+# - participants: see the online link and get the personal feed.
+PARTICIPANT_STATUSES = (EnrollmentStatus.confirmed, EnrollmentStatus.completed)
 _ACTIVE_SQL = "status IN ('pending', 'confirmed', 'waitlisted', 'completed', 'not_completed')"
 
 

@@ -22,10 +22,10 @@ from school import signals
 from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
-from school.catalog.services import SEAT_STATUSES, lock_event
+from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment import rows, twostep
-from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from school.enrollment.models import ACTIVE_STATUSES, SEAT_STATUSES, Enrollment, EnrollmentStatus
 from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.extensions import db

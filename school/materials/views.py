@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from school.catalog.models import Event
-from school.catalog.services import PARTICIPANT_STATUSES, can_see_backstage
+from school.catalog.services import can_see_backstage
 from school.core import panels
 from school.core.utils import get_or_404
+from school.enrollment.models import PARTICIPANT_STATUSES
 from school.errors import DomainError
 from school.extensions import db
 from school.materials import services
