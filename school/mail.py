@@ -3,20 +3,32 @@
 Every letter has a plain-text part and an HTML part made from the same template; subjects
 are RFC 2047 encoded words of at most 75 characters with no leading space once decoded, and
 the Message-ID names the school's own domain, not the machine's.
+
+Most letters leave only when the transaction that caused them commits (`queue_mail`).
+Services decide who is told what while they hold their locks, but a rolled-back enrolment
+must not have mailed anyone ("you are confirmed" for a seat that never was). So a letter is
+rendered at once (in the recipient's language, while its records are loaded) and queued on
+the session; it is sent after COMMIT and dropped on ROLLBACK.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.header import Header
 from email.message import Message
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from markupsafe import Markup, escape
+from sqlalchemy import event
+
+from school.extensions import db
 
 _URL = re.compile(r"https?://[^\s<>\"»]+")
 
@@ -92,3 +104,68 @@ def build_message(to: str, template: str, *, locale: str | None = None,
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+# --- letters sent after the commit ---------------------------------------------------------
+
+_QUEUE_KEY = "outgoing_mail"
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "mail_suppressed", default=False
+)
+
+
+def queue_mail(to: str | None, template: str, *, locale: str | None = None,
+               attachments=(), **context) -> None:
+    """Render a letter now and send it after the current transaction commits;
+    `attachments`: (file name, content, MIME type) triples."""
+    if not to or _suppressed.get():
+        return
+    message = build_message(to, template, locale=locale, **context)
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
+    db.session().info.setdefault(_QUEUE_KEY, []).append(message)
+
+
+def pending_mail() -> list:
+    return list(db.session().info.get(_QUEUE_KEY, []))
+
+
+@contextmanager
+def mail_suppressed() -> Iterator[None]:
+    """Queue nothing inside the block (demo data, bulk maintenance)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """BASE_URL + the path of `endpoint`, inside a request or not (CLI, jobs)."""
+    if has_request_context():
+        path = url_for(endpoint, _external=False, **values)
+    else:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path
+
+
+@event.listens_for(db.session, "after_commit")
+def _send_after_commit(session) -> None:
+    # SQLAlchemy fires after_commit when a SAVEPOINT is released too (each person of a
+    # nomination list is enrolled in one): only the outermost COMMIT may send.
+    if session.in_nested_transaction():
+        return
+    messages = session.info.pop(_QUEUE_KEY, None)
+    for message in messages or ():
+        try:
+            message.send()
+        except Exception:  # a mail server hiccup must not undo a committed enrolment
+            current_app.logger.exception("could not send mail to %s", message.to)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _drop_unsent(session, transaction) -> None:
+    # After COMMIT the letters are already gone; after ROLLBACK or close() they must not
+    # leak into the next transaction. A savepoint ending leaves the outer one's letters.
+    if transaction.parent is None:
+        session.info.pop(_QUEUE_KEY, None)

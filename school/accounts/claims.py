@@ -24,7 +24,7 @@ def claimable_by_email(email: str) -> User | None:
 
 
 def claim_link(user: User) -> str:
-    from school.enrollment.notify import absolute_url
+    from school.mail import absolute_url
 
     return absolute_url("accounts.reset_password",
                         token=make_reset_token(user, purpose="invite"), invite=1)
@@ -32,8 +32,7 @@ def claim_link(user: User) -> str:
 
 def send_claim_link(user: User, *, queued: bool = False) -> None:
     """Mail the claim link to the account's own address (now, or after the commit)."""
-    from school.enrollment.notify import queue_mail
-    from school.mail import send_mail
+    from school.mail import queue_mail, send_mail
 
     # One link a day is enough: registering again and again must not flood the owner.
     if _sent_today(user):

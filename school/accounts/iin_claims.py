@@ -30,7 +30,7 @@ def holder_of(iin: str | None, user: User | None) -> User | None:
 def refuse_quietly(claimant: User, holder: User, *, actor: User | None = None) -> None:
     """Audit the attempt and mail both people once the transaction commits."""
     from school.accounts import claims
-    from school.enrollment.notify import absolute_url, queue_mail
+    from school.mail import absolute_url, queue_mail
 
     record(actor or claimant, "user.iin_conflict", holder, claimant_id=claimant.id)
     if claims.claimable(holder) and actor is None:

@@ -173,7 +173,7 @@ def register():
 def _queue_welcome(user: User, locale: str) -> None:
     """The welcome letter in the person's language: what to do next and how to withdraw
     consent (issue 16)."""
-    from school.enrollment.notify import absolute_url, queue_mail
+    from school.mail import absolute_url, queue_mail
 
     queue_mail(user.email, "welcome", locale=locale, user=user,
                catalog_link=absolute_url("catalog.events"),

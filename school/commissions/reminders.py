@@ -16,8 +16,8 @@ from sqlalchemy import select
 from school.accounts.models import Role, RoleGrant, User
 from school.commissions.models import Reminder
 from school.commissions.status import Status, compute
-from school.enrollment.notify import absolute_url, queue_mail
 from school.extensions import db
+from school.mail import absolute_url, queue_mail
 from school.orgs.models import Branch
 from school.timeutil import local_today
 

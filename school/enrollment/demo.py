@@ -18,9 +18,9 @@ from school.catalog.models import ApprovalMode, Event, EventStatus
 from school.dbtypes import utcnow
 from school.enrollment import services
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.notify import mail_suppressed
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import mail_suppressed
 
 TRAINEE = "trainee@demo.kz"
 MAX_EVENTS = 400  # a big history seeded by other means is not ours to fill

@@ -26,8 +26,8 @@ from school.catalog.models import ApprovalMode, Event
 from school.dbtypes import UTCDateTime, utcnow
 from school.enrollment import services, twostep
 from school.enrollment.models import Enrollment
-from school.enrollment.notify import absolute_url, queue_mail
 from school.extensions import db, write_transaction
+from school.mail import absolute_url, queue_mail
 from school.permissions import visible_branch_ids
 from school.timeutil import to_local
 

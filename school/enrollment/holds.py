@@ -24,9 +24,9 @@ from school.catalog.models import Event, EventQuota, EventStatus
 from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment, EnrollmentStatus
-from school.enrollment.notify import queue_mail
 from school.errors import DomainError
 from school.extensions import db, write_transaction
+from school.mail import queue_mail
 from school.timeutil import to_local
 
 CEILING, RESERVE = "ceiling", "reserve"

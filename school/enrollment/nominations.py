@@ -27,9 +27,9 @@ from school.dbtypes import utcnow
 from school.enrollment import services
 from school.enrollment.bulk import audit_many, enroll_many
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment
-from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import absolute_url, queue_mail
 from school.orgs.models import Branch, PrimaryOrganization
 from school.permissions import visible_branch_ids
 

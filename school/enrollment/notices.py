@@ -7,7 +7,7 @@ when the outermost transaction is about to COMMIT (`before_commit`), so that
   participant ONE letter naming every change, with the old and the new time;
 - a reissue (revoke, then issue anew in the same transaction) is told as a replacement;
 and they leave only after that COMMIT, through the enrolment's own mail queue
-(school/enrollment/notify.py), which drops them on ROLLBACK.
+(school/mail.py), which drops them on ROLLBACK.
 
 What the event was before the change is taken by `before_flush` the first time the
 transaction writes to the event or one of its sessions: the attribute history still holds
@@ -27,8 +27,8 @@ from school import signals
 from school.catalog.models import ApprovalMode, Event, EventSession, EventStatus
 from school.enrollment.models import Enrollment
 from school.enrollment.models import EnrollmentStatus as S
-from school.enrollment.notify import absolute_url, queue_mail
 from school.extensions import db
+from school.mail import absolute_url, queue_mail
 
 _BEFORE = "notices_before"  # event id -> Snapshot, as the database had it
 _CHANGED = "notices_changed"  # event ids whose `event_changed` was signalled

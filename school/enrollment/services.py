@@ -26,9 +26,9 @@ from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment import rows, twostep
 from school.enrollment.models import ACTIVE_STATUSES, SEAT_STATUSES, Enrollment, EnrollmentStatus
-from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import absolute_url, queue_mail
 from school.permissions import can_see_branch, coordinator_scope
 from school.timeutil import local_datetime, to_local
 

@@ -26,7 +26,6 @@ from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.notify import absolute_url, queue_mail
 from school.enrollment.services import (
     Seats,
     _clean_reason,
@@ -37,6 +36,7 @@ from school.enrollment.services import (
 from school.enrollment.substitutions import event_over
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import absolute_url, queue_mail
 
 S = EnrollmentStatus
 SEARCH_LIMIT = 10

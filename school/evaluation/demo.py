@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from school.accounts.models import User
 from school.catalog.models import Event, EventStatus, Program
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.notify import mail_suppressed
 from school.evaluation import quizzes, services
 from school.evaluation.demo_texts import BANK, COMMENTS, QUESTIONS
 from school.evaluation.models import (
@@ -26,6 +25,7 @@ from school.evaluation.models import (
     TestKind,
 )
 from school.extensions import db
+from school.mail import mail_suppressed
 from school.timeutil import local_datetime
 
 COURSE = "SK-159"

@@ -18,7 +18,6 @@ from school.accounts.models import User
 from school.catalog.models import Event, EventStatus
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.evaluation.models import (
     Answer,
@@ -29,6 +28,7 @@ from school.evaluation.models import (
     Response,
 )
 from school.extensions import db
+from school.mail import absolute_url, queue_mail
 
 TEXT_MAX = 2000
 SHORT_TEXT_MAX = 300

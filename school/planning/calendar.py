@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from school.accounts.models import Role, RoleGrant, User
 from school.audit.services import record
-from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import absolute_url, queue_mail
 from school.orgs.models import Branch, PrimaryOrganization, SectoralUnion
 from school.planning.models import Plan, PlanDeadline, PlanLevel, PlanReminder, PlanState
 

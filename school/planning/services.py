@@ -20,9 +20,9 @@ from school.accounts.models import Category, User
 from school.audit.services import record
 from school.catalog.models import EventKind, Program
 from school.dbtypes import utcnow
-from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import absolute_url, queue_mail
 from school.orgs.models import Branch, PrimaryOrganization, SectoralUnion
 from school.planning.models import (
     BudgetLine,

@@ -14,8 +14,8 @@ from school.accounts.iin import check_digit
 from school.accounts.models import User
 from school.catalog.models import Event, EventFormat
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.notify import mail_suppressed
 from school.extensions import db
+from school.mail import mail_suppressed
 from school.orgs.models import Branch, PrimaryOrganization, SectoralUnion
 from school.releases import letters, requests
 from school.releases.models import (

@@ -3,8 +3,8 @@ nomination list) must not send them, and a rollback afterwards drops them."""
 
 from __future__ import annotations
 
-from school.enrollment.notify import queue_mail
 from school.extensions import db
+from school.mail import queue_mail
 
 
 def test_a_released_savepoint_sends_nothing_and_a_rollback_drops_it(app, outbox):
