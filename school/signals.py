@@ -29,3 +29,19 @@ event_cancelled = _signals.signal("event-cancelled", doc="event=")
 event_completed = _signals.signal("event-completed", doc="event=: completion was recorded")
 certificate_issued = _signals.signal("certificate-issued", doc="certificate=")
 certificate_revoked = _signals.signal("certificate-revoked", doc="certificate=")
+
+# A person's records live in many features; accounts decides, each feature acts on its own.
+person_merging = _signals.signal(
+    "person-merging", doc="keep=, other=, actor=: before any row moves: lock and settle what "
+    "would clash (or refuse with a DomainError); returns a list of what was settled"
+)
+person_merged = _signals.signal(
+    "person-merged", doc="keep=, other=: move other's rows to keep; returns {table: rows moved}"
+)
+person_closed = _signals.signal(
+    "person-closed", doc="user=: merged away or anonymised; revoke what lets the account in"
+)
+consent_withdrawn = _signals.signal(
+    "consent-withdrawn", doc="user=, now=: stop processing the person; returns the enrolments "
+    "cancelled"
+)

@@ -12,8 +12,7 @@ from __future__ import annotations
 from flask import current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import event, or_, select
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import event, select
 
 from school.accounts.models import ConsentRecord, User
 from school.audit.services import record
@@ -97,33 +96,10 @@ def mail_allowed(to: str | None, template: str, context: dict | None = None) -> 
 
 @event.listens_for(db.session, "before_flush")
 def _guard_people(session, _context, _instances) -> None:
-    """Two rules kept at the one place every path passes through:
-
-    - an account created without a password was entered by someone else (a nomination list,
-      a coordinator's search, an import): its person owes the consent before anything else;
-    - nobody enrols a person who withdrew their consent (or was anonymised): a nomination,
-      a list upload or a staff enrolment is refused with `consent_withdrawn`.
-    """
-    from school.accounts.privacy import check_may_nominate
-    from school.enrollment.models import Enrollment
-
-    unknown: set[int] = set()
+    """An account created without a password was entered by someone else (a nomination
+    list, a coordinator's search, an import): its person owes the consent before anything
+    else. (The other rule kept where every path passes, "nobody enrols a person who withdrew
+    their consent", is the enrolment feature's: school/enrollment/people.py.)"""
     for obj in session.new:
-        if isinstance(obj, User):
-            if obj.password_hash is None and not obj.consents:
-                obj.consent_pending = True
-        elif isinstance(obj, Enrollment):
-            # The person as already loaded (no query per enrolment of a long list).
-            person = obj.__dict__.get("user") or session.identity_map.get(
-                identity_key(User, obj.user_id))
-            if person is not None and "consent_withdrawn_at" in person.__dict__:
-                check_may_nominate(person)
-            elif obj.user_id is not None:
-                unknown.add(obj.user_id)
-    if unknown:
-        with session.no_autoflush:
-            refused = session.scalar(select(User).where(
-                User.id.in_(unknown), or_(User.consent_withdrawn_at.is_not(None),
-                                          User.anonymised_at.is_not(None))).limit(1))
-        if refused is not None:
-            check_may_nominate(refused)
+        if isinstance(obj, User) and obj.password_hash is None and not obj.consents:
+            obj.consent_pending = True

@@ -42,11 +42,9 @@ def merge_people():
         return redirect(url_for("accounts.duplicates_list"))
     db.session.commit()
     flash(_("The accounts have been merged into %(name)s.", name=keep.full_name), "success")
-    from school.enrollment.models import EnrollmentStatus
-
     for _event, kept, dropped in result.settled:
         flash(_("Both were enrolled in the same event: the better status was kept "
                 "(%(kept)s), the other (%(dropped)s) cancelled.",
-                kept=EnrollmentStatus(kept).label, dropped=EnrollmentStatus(dropped).label),
+                kept=kept.label, dropped=dropped.label),
               "info")
     return redirect(url_for("accounts.person", user_id=keep.id))

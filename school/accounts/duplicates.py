@@ -12,6 +12,10 @@ letters, commission terms, feedback invitations and answers, closed-year report 
 consent records; then `other` is closed. Two enrolments in the same event keep the better
 one (the worse, if still cancellable, is cancelled through the enrolment service, which
 promotes the queue); a conflict that cannot be settled that way refuses the whole merge.
+
+Those records belong to features above accounts, so each moves its own: `merge` decides
+and sends `person_merging` (lock and settle, or refuse), then `person_merged` (move the
+rows), school/signals.py; the receivers live in the features (`<feature>/people.py`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
+from school import signals
 from school.accounts.models import Role, RoleGrant, User
+from school.accounts.privacy import close, free_text_columns
 from school.audit.services import record
 from school.errors import DomainError
 from school.extensions import db
@@ -34,9 +40,6 @@ REASONS = {
     "email_case": _l("E-mails differ only in case"),
 }
 
-# Better first: which of two enrolments in one event a merge keeps.
-STATUS_RANK = ("completed", "not_completed", "confirmed", "pending", "waitlisted",
-               "cancelled", "rejected")
 STAFF = (Role.admin, Role.coordinator, Role.instructor)
 
 
@@ -124,18 +127,13 @@ def _iin_claimant(claimant: User, holder: User) -> bool:
 @dataclass
 class MergeResult:
     moved: dict[str, int]
-    settled: list[tuple[int, str, str]]  # (event id, kept status, dropped status)
+    # (event id, kept status, dropped status): the statuses are the enrolment's StrEnum,
+    # equal to their values and with a `label`.
+    settled: list[tuple[int, str, str]]
 
 
 def merge(keep: User, other: User, actor: User) -> MergeResult:
     """Move `other`'s records to `keep` and close `other` (flushes; the caller commits)."""
-    from school.commissions.models import Member
-    from school.enrollment import services as enrolment
-    from school.enrollment.models import Enrollment
-    from school.evaluation.models import Invitation, Response
-    from school.releases.models import EmployerOverride, OutgoingLetter, ReleaseRequest
-    from school.reports.models import ClosedYearRow
-
     if keep.id == other.id:
         raise DomainError("merge_same", _l("Choose two different people."))
     if not _visible(actor, keep, other):
@@ -161,54 +159,11 @@ def merge(keep: User, other: User, actor: User) -> MergeResult:
         raise DomainError("merge_keep_iin", _l(
             "Keep the account that holds the IIN: the other one only tried to take it."))
 
-    # Every event either person is enrolled in is locked first, in id order (as transfers
-    # and bulk decisions lock theirs): no deadlock with them, and no enrolment of either
-    # person slips in between the checks and the move.
-    from school.catalog.services import lock_event
-
-    for event_id in sorted(set(db.session.scalars(select(Enrollment.event_id).where(
-            Enrollment.user_id.in_((keep.id, other.id)),
-            Enrollment.status.in_(enrolment.CANCELLABLE))))):
-        lock_event(event_id)
-    # Two enrolments in one event: keep the better, settle the worse before moving rows.
-    mine = {e.event_id: e for e in db.session.scalars(
-        select(Enrollment).where(Enrollment.user_id == keep.id))}
-    settled: list[tuple[int, str, str]] = []
-    for theirs in db.session.scalars(
-            select(Enrollment).where(Enrollment.user_id == other.id).order_by(Enrollment.id)):
-        ours = mine.get(theirs.event_id)
-        if ours is None:
-            continue
-        better, worse = sorted((ours, theirs), key=lambda e: STATUS_RANK.index(e.status.value))
-        if worse.status.value in ("completed", "not_completed"):
-            raise DomainError("merge_conflict", _l(
-                "Both people completed the same event (no. %(id)d): revoke one of the "
-                "certificates and correct the attendance first.", id=theirs.event_id))
-        settled.append((theirs.event_id, better.status.value, worse.status.value))
-        if worse.status in enrolment.CANCELLABLE:
-            enrolment.cancel(worse, actor, str(_l("Duplicate account merged.")))
-        if better is theirs:
-            mine[theirs.event_id] = theirs
-
-    moved = {}
-    for model, column in ((Enrollment, Enrollment.user_id), (ReleaseRequest,
-                          ReleaseRequest.user_id), (OutgoingLetter, OutgoingLetter.user_id),
-                          (Member, Member.user_id), (Response, Response.user_id),
-                          (ClosedYearRow, ClosedYearRow.user_id)):
-        result = db.session.execute(update(model).where(column == other.id)
-                                    .values({column.key: keep.id})
-                                    .execution_options(synchronize_session=False))
-        moved[model.__tablename__] = result.rowcount
-    # Feedback invitations are one per person and event: keep ours where both exist.
-    have = set(db.session.scalars(select(Invitation.event_id).where(
-        Invitation.user_id == keep.id)))
-    result = db.session.execute(update(Invitation).where(
-        Invitation.user_id == other.id, Invitation.event_id.not_in(have or {0}))
-        .values(user_id=keep.id).execution_options(synchronize_session=False))
-    moved[Invitation.__tablename__] = result.rowcount
-    if db.session.get(EmployerOverride, keep.id) is None:
-        db.session.execute(update(EmployerOverride).where(EmployerOverride.user_id == other.id)
-                           .values(user_id=keep.id))
+    settled = [item for _receiver, items in signals.person_merging.send(
+        keep=keep, other=other, actor=actor) for item in items or ()]
+    moved: dict[str, int] = {}
+    for _receiver, counts in signals.person_merged.send(keep=keep, other=other):
+        moved.update(counts or {})
     # A chair's grant (their primary organisation's planning) follows the person.
     if not keep.has_role(Role.chair):
         for grant in [g for g in other.grants if g.role is Role.chair]:
@@ -229,14 +184,22 @@ def merge(keep: User, other: User, actor: User) -> MergeResult:
     return MergeResult(moved, settled)
 
 
+def move_rows(column, keep: User, other: User, *where) -> dict[str, int]:
+    """Give `keep` the rows whose `column` (a user id) is `other`'s, `where` they match: the
+    features' `person_merged` receivers use it; answers {table: rows moved}."""
+    model = column.class_
+    result = db.session.execute(update(model).where(column == other.id, *where)
+                                .values({column.key: keep.id})
+                                .execution_options(synchronize_session=False))
+    return {model.__tablename__: result.rowcount}
+
+
 _PROFILE = ("phone", "iin", "category", "region_id", "union_id", "branch_id",
             "primary_org_id", "locale")
 
 
 def _fill_profile(keep: User, other: User) -> None:
     """Fields `keep` lacks are taken from `other` (the IIN moves: it is unique)."""
-    from school.accounts.privacy import free_text_columns
-
     taken = {k: getattr(other, k) for k in (*_PROFILE, *free_text_columns())
              if getattr(keep, k) in (None, "") and getattr(other, k) not in (None, "")}
     if other.consent_withdrawn_at is not None:
@@ -249,13 +212,6 @@ def _fill_profile(keep: User, other: User) -> None:
 
 
 def _close(other: User, keep: User) -> None:
-    from school.accounts.sessions import UserSession
-    from school.catalog.models import CalendarToken
-
-    other.active = False
     other.iin = None
     other.email = f"merged-{other.id}-into-{keep.id}@invalid"
-    other.password_hash = None
-    db.session.execute(UserSession.__table__.delete().where(UserSession.user_id == other.id))
-    db.session.execute(CalendarToken.__table__.delete().where(
-        CalendarToken.user_id == other.id))
+    close(other)

@@ -8,18 +8,24 @@
 - `expired` / `anonymise`: people inactive for RETENTION_YEARS lose their name, contacts,
   IIN (and the birth date in it); enrolment snapshots (the yearly report) and the
   certificate's printed holder name (the registry's "issued to …") are kept.
+
+The other features hold most of a person's records, and accounts sits below them: it never
+imports them. They act on the signals (school/signals.py `consent_withdrawn`,
+`person_closed`) and fill two registries here: `held` (their part of the person's copy)
+and `activity` (their part of "last activity").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
+from school import signals
 from school.accounts.models import Role, RoleGrant, User
 from school.audit.services import record
 from school.dbtypes import utcnow
@@ -27,17 +33,36 @@ from school.errors import DomainError
 from school.extensions import db
 
 STAFF_ROLES = (Role.admin, Role.coordinator, Role.instructor)
+# The person's copy lists its parts in this order (the JSON and the page); a part not named
+# here comes after these.
+SECTIONS = ("profile", "consents", "enrolments", "certificates", "release_requests",
+            "commission_terms", "sign_ins")
+# Section → loader(user) -> rows (dicts): the features' parts of the person's copy.
+HELD: dict[str, Callable[[User], list[dict]]] = {}
+# Name → (timestamp column, its owner's user id column): what counts as the person's activity.
+ACTIVITY: dict[str, tuple] = {}
+
+
+def held(section: str):
+    """Register a feature's part of the person's copy: loader(user) -> list of dicts."""
+    def register(loader):
+        HELD[section] = loader
+        return loader
+    return register
+
+
+def activity(name: str, column, owner) -> None:
+    """Count `column` (a timestamp of the rows whose `owner` column is the user's id) as the
+    person's activity: the retention period runs from the latest."""
+    ACTIVITY[name] = (column, owner)
 
 
 # --- withdrawal -----------------------------------------------------------------------------
 
 
 def withdraw(user: User, *, now: datetime | None = None) -> list:
-    """Withdraw the person's consent; returns the enrolments cancelled."""
-    from school.catalog.models import EventSession
-    from school.enrollment import services as enrolment
-    from school.enrollment.models import Enrollment
-
+    """Withdraw the person's consent; returns the enrolments cancelled (by the enrolment
+    feature's receiver of `consent_withdrawn`: future enrolments, through its service)."""
     now = now or utcnow()
     consent = user.current_consent
     if consent is None or user.consent_withdrawn_at is not None:
@@ -45,21 +70,8 @@ def withdraw(user: User, *, now: datetime | None = None) -> list:
     consent.withdrawn_at = now
     user.consent_withdrawn_at = now
     user.consent_pending = True  # the next sign-in asks again; no mail but the way back
-    first_start = (select(func.min(EventSession.starts_at))
-                   .where(EventSession.event_id == Enrollment.event_id).scalar_subquery())
-    future = list(db.session.scalars(
-        select(Enrollment).where(Enrollment.user_id == user.id,
-                                 Enrollment.status.in_(enrolment.CANCELLABLE),
-                                 first_start > now)
-        .order_by(Enrollment.id)))
-    from school.catalog.services import lock_event
-
-    for event_id in sorted({e.event_id for e in future}):  # id order, as transfers lock
-        lock_event(event_id)
-    for enrollment in future:
-        # The person's own cancellation: the seat goes to the head of the queue at once.
-        enrolment.cancel(enrollment, user, str(_l("Consent to personal-data processing "
-                                                  "withdrawn.")), now=now)
+    future = [e for _receiver, cancelled in signals.consent_withdrawn.send(user=user, now=now)
+              for e in cancelled or ()]
     db.session.flush()
     record(user, "user.consent_withdrawn", user, cancelled=[e.id for e in future])
     return future
@@ -95,25 +107,11 @@ def contacts(user: User) -> Contacts:
 
 
 def personal_data(user: User) -> dict:
-    """Everything the school holds about `user`, in plain values (JSON and the page)."""
+    """Everything the school holds about `user`, in plain values (JSON and the page): the
+    profile, consents and sign-ins here, the rest from the features' `held` loaders."""
     from school.accounts.sessions import UserSession
-    from school.catalog.models import Event
-    from school.certificates.models import Certificate
-    from school.commissions.models import Member
-    from school.enrollment.models import Enrollment
-    from school.i18n_fields import localized
-    from school.releases.models import ReleaseRequest
 
-    enrolments = db.session.scalars(
-        select(Enrollment).where(Enrollment.user_id == user.id)
-        .options(selectinload(Enrollment.event).selectinload(Event.program))
-        .order_by(Enrollment.created_at)).all()
-    by_id = {e.id: e for e in enrolments}
-    certificates = db.session.scalars(
-        select(Certificate).where(Certificate.enrollment_id.in_(list(by_id) or [0]))
-        .order_by(Certificate.issued_at)).all()
-    marks = _marks(list(by_id))
-    return {
+    data = {
         "profile": {
             "full_name": user.full_name, "email": user.email, "phone": user.phone,
             "iin": user.iin, "category": user.category.label if user.category else None,
@@ -128,39 +126,13 @@ def personal_data(user: User) -> dict:
         "consents": [{"text_version": c.text_version, "language": c.locale,
                       "given_at": c.granted_at, "withdrawn_at": c.withdrawn_at,
                       "address": c.ip_address} for c in user.consents],
-        "enrolments": [{
-            "event": localized(e.event.program, "title"), "event_id": e.event_id,
-            "status": e.status.label, "enrolled_at": e.created_at,
-            "completed_at": e.completed_at, "attendance": marks.get(e.id, []),
-        } for e in enrolments],
-        "certificates": [{"number": c.number, "holder_name": c.holder_name,
-                          "issued_at": c.issued_at, "revoked_at": c.revoked_at}
-                         for c in certificates],
-        "release_requests": [{"event_id": r.event_id, "first_day": r.first_day,
-                              "last_day": r.last_day, "state": r.state.value}
-                             for r in db.session.scalars(select(ReleaseRequest).where(
-                                 ReleaseRequest.user_id == user.id))],
-        "commission_terms": [{"body_id": m.body_id, "role": m.role.value,
-                              "term_start": m.term_start, "term_end": m.term_end}
-                             for m in db.session.scalars(select(Member).where(
-                                 Member.user_id == user.id))],
+        **{section: loader(user) for section, loader in HELD.items()},
         "sign_ins": [{"at": s.created_at, "device": s.device, "address": s.ip_address}
                      for s in db.session.scalars(select(UserSession).where(
                          UserSession.user_id == user.id).order_by(UserSession.created_at))],
     }
-
-
-def _marks(enrollment_ids: list[int]) -> dict[int, list[dict]]:
-    from school.attendance.models import AttendanceMark
-
-    out: dict[int, list[dict]] = {}
-    if not enrollment_ids:
-        return out
-    for m in db.session.scalars(select(AttendanceMark).where(
-            AttendanceMark.enrollment_id.in_(enrollment_ids)).order_by(AttendanceMark.id)):
-        out.setdefault(m.enrollment_id, []).append(
-            {"session_id": m.session_id, "status": m.status.value, "marked_at": m.marked_at})
-    return out
+    order = {section: i for i, section in enumerate(SECTIONS)}
+    return dict(sorted(data.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 # --- retention --------------------------------------------------------------------------
@@ -168,18 +140,17 @@ def _marks(enrollment_ids: list[int]) -> dict[int, list[dict]]:
 
 def last_activity_column():
     """A person's last activity: the latest of the account's creation, a sign-in, an
-    enrolment, a completion and a consent given or withdrawn."""
+    enrolment, a completion and a consent given or withdrawn (the features register theirs
+    with `activity`)."""
     from school.accounts.models import ConsentRecord
     from school.accounts.sessions import UserSession
-    from school.enrollment.models import Enrollment
 
     def latest(column, owner):
         return select(func.max(column)).where(owner == User.id).scalar_subquery()
 
     candidates = [
         latest(UserSession.created_at, UserSession.user_id),
-        latest(Enrollment.created_at, Enrollment.user_id),
-        latest(Enrollment.completed_at, Enrollment.user_id),
+        *(latest(column, owner) for column, owner in ACTIVITY.values()),
         latest(ConsentRecord.granted_at, ConsentRecord.user_id),
         latest(ConsentRecord.withdrawn_at, ConsentRecord.user_id),
     ]
@@ -216,24 +187,30 @@ def _aware(value):
 def anonymise(user: User, *, now: datetime | None = None) -> None:
     """Remove what identifies the person; keep the row (enrolment snapshots, the yearly
     report's distinct people, certificates' printed holder name)."""
-    from school.accounts.sessions import UserSession
-    from school.catalog.models import CalendarToken
-
     now = now or utcnow()
     user.full_name = str(_l("Anonymised person %(n)d", n=user.id))
     user.email = f"anonymised-{user.id}@invalid"
     user.phone = user.iin = None
     for key in free_text_columns():
         setattr(user, key, None)
-    user.password_hash = None
-    user.active = False
     user.anonymised_at = now
     for consent in user.consents:
         consent.ip_address = None
-    db.session.execute(UserSession.__table__.delete().where(UserSession.user_id == user.id))
-    db.session.execute(CalendarToken.__table__.delete().where(CalendarToken.user_id == user.id))
+    close(user)
     db.session.flush()
     record(None, "user.anonymised", user)
+
+
+def close(user: User) -> None:
+    """The account can no longer be used (merged away or anonymised): no password, no
+    sign-in, and the features revoke what else lets it in (`person_closed`: calendar feed
+    tokens)."""
+    from school.accounts.sessions import UserSession
+
+    user.password_hash = None
+    user.active = False
+    db.session.execute(UserSession.__table__.delete().where(UserSession.user_id == user.id))
+    signals.person_closed.send(user=user)
 
 
 def free_text_columns() -> list[str]:

@@ -15,10 +15,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import and_, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from school.accounts import iin as iin_rules
 from school.accounts import iin_claims
 from school.accounts.models import Category, ConsentRecord, Role, RoleGrant, User
 from school.audit.services import record
+from school.core import iin as iin_rules
 from school.errors import DomainError, Problems
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion

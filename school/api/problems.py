@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from school.core.errors import http_errors_under
 from school.errors import DomainError, DomainErrors
 from school.extensions import db
 
@@ -89,3 +90,7 @@ def http_problem(error: HTTPException):
     if status == 429 and getattr(error, "retry_after", None):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+# Outside the API's routes too (no such URL or method): still a problem document.
+http_errors_under("/api/v1/", http_problem)

@@ -39,7 +39,8 @@ from school.attendance.models import AttendanceMark, AttendanceStatus
 from school.audit.services import record
 from school.catalog.models import Event, EventSession
 from school.catalog.services import lock_event
-from school.core.sheets import Limits, UploadRefused, read_table
+from school.core.sheets import read_table
+from school.core.upload_limits import Limits, UploadRefused
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.errors import DomainError

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from school.accounts.models import User
 from school.attendance import checkin as checkin_service
 from school.attendance import exports, panels, services
+from school.attendance import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.attendance.forms import (
     CheckinControlForm,
     CheckinForm,
@@ -32,8 +33,8 @@ from school.attendance.forms import (
     changed_cells,
 )
 from school.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
+from school.audit.services import record_export
 from school.catalog.models import Event, EventSession, EventStatus
-from school.core.exports import record_export
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment

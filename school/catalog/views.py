@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from school.accounts.models import Category
 from school.catalog import card_status, ical, services
+from school.catalog import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.catalog.forms import (
     CancelForm,
     CloneForm,

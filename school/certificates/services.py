@@ -25,7 +25,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from school import pdf, signals
-from school.accounts.iin import gender_from_iin
 from school.accounts.models import User
 from school.attendance.models import AttendanceMark
 from school.audit.services import record
@@ -35,6 +34,7 @@ from school.certificates.models import (
     Certificate,
     RegistryCounter,
 )
+from school.core.iin import gender_from_iin
 from school.core.names import canonical_number, holder_matches
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus

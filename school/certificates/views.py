@@ -22,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from school.audit.services import record_export
 from school.catalog.models import Event
 from school.certificates import (
     access,
@@ -32,9 +33,9 @@ from school.certificates import (
     services,
     zipnames,
 )
+from school.certificates import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
 from school.certificates.models import BatchStatus, Certificate, CertificateBatch
-from school.core.exports import record_export
 from school.core.utils import flash_domain_error
 from school.enrollment import services as enrollment_services
 from school.enrollment.models import Enrollment, EnrollmentStatus

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 
-from school.accounts.iin import gender_from_iin
+from school.core.iin import gender_from_iin
 from school.errors import DomainError
 
 # Russian past-tense verbs by the holder's gender: "m", "f", or None (no IIN: both forms).

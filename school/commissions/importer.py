@@ -16,14 +16,15 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from school.accounts import iin as iin_rules
 from school.accounts.models import User
 from school.accounts.services import normalize_email
 from school.commissions import services
 from school.commissions.models import BodyKind, MemberRole, Side
+from school.commissions.vocabulary import commission_columns, commission_vocabularies
+from school.core import iin as iin_rules
 from school.core import vocabulary
-from school.core.sheets import Limits, UploadRefused
 from school.core.sheets import read_table as read_sheet
+from school.core.upload_limits import Limits, UploadRefused
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import PrimaryOrganization
@@ -37,7 +38,7 @@ MAX_ROWS = 5000
 @cache
 def upload_header() -> vocabulary.Header:
     """Headers in Russian, Kazakh or English (school/core/vocabulary.py)."""
-    return vocabulary.Header(vocabulary.commission_columns())
+    return vocabulary.Header(commission_columns())
 
 
 def template() -> bytes:
@@ -146,7 +147,7 @@ def plan(data: bytes, actor: User) -> Report:
     report.errors.extend(errors)
     if errors:
         return report
-    kinds, roles, sides = vocabulary.commission_vocabularies()
+    kinds, roles, sides = commission_vocabularies()
     visible = visible_branch_ids(actor)
     report.rows = [Row(line, cells) for line, cells in table]
     orgs = _organisations(report.rows, visible)

@@ -11,12 +11,12 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from school.accounts import iin as iin_rules
 from school.accounts.models import User
 from school.accounts.services import normalize_email
 from school.audit.services import record
 from school.catalog.models import Event, EventStatus, Program
 from school.commissions.models import Body, BodyKind, Member, MemberRole, Requirement, Side
+from school.core import iin as iin_rules
 from school.enrollment import services as enrollment
 from school.errors import DomainError
 from school.extensions import db

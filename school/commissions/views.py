@@ -17,6 +17,7 @@ from school.commissions import (
     reporting,
     services,
 )
+from school.commissions import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.commissions.blueprint import bp
 from school.commissions.due_sql import due_page
 from school.commissions.forms import (

@@ -4,7 +4,7 @@ An official Kazakh or Russian letter addresses the person by first name and patr
 («Құрметті Гауһар Ұлықбекқызы!», «Уважаемая Гауһар Ұлықбекқызы!»), never surname first. Names
 are stored surname first («Әбілқайырова Гауһар Ұлықбекқызы»), so the first word is dropped
 when there are three or more. The Russian adjective agrees with the person's sex, read from
-the IIN's 7th digit (school.accounts.iin.gender_from_iin); without a valid IIN the neutral
+the IIN's 7th digit (school.core.iin.gender_from_iin); without a valid IIN the neutral
 «Уважаемый(ая)» is used. Kazakh «Құрметті» has no gender.
 
 Templates call `{{ salutation(user) }}` first and `{{ sign_off() }}` last (Jinja globals).
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask_babel import gettext, pgettext
 
-from school.accounts.iin import gender_from_iin
+from school.core.iin import gender_from_iin
 
 
 def addressed_name(full_name: str | None) -> str:

@@ -1,6 +1,13 @@
-"""Error pages in the person's language, and JSON for API clients."""
+"""Error pages in the person's language, and JSON for API clients.
+
+A feature that answers errors under its own URL prefix in its own format (the API's problem
+documents) registers a handler with `http_errors_under`: it then answers that prefix's HTTP
+errors even where no route matched (a mistyped URL, a wrong method).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
@@ -9,6 +16,13 @@ from werkzeug.exceptions import HTTPException
 
 from school.errors import DomainError
 from school.extensions import db
+
+_PREFIX_HANDLERS: dict[str, Callable[[HTTPException], object]] = {}
+
+
+def http_errors_under(prefix: str, handler: Callable[[HTTPException], object]) -> None:
+    """Let `handler` answer every HTTP error (4xx, 5xx) of a path starting with `prefix`."""
+    _PREFIX_HANDLERS[prefix] = handler
 
 
 def _wants_json() -> bool:
@@ -53,11 +67,9 @@ def register_error_handlers(app) -> None:
     def _http(e: HTTPException):
         if e.code is None or e.code < 400:
             return e
-        if request.path.startswith("/api/v1/"):
-            # Outside the API's routes (no such URL or method): still a problem document.
-            from school.api.problems import http_problem
-
-            return http_problem(e)
+        for prefix, handler in _PREFIX_HANDLERS.items():
+            if request.path.startswith(prefix):
+                return handler(e)
         if _wants_json():
             return jsonify(error=e.name, status=e.code), e.code
         messages = {

@@ -195,19 +195,6 @@ def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "Shee
     return out.getvalue()
 
 
-def record_export(action: str, obj=None, **details) -> None:
-    """An export of people's data (a roster, an attendance sheet, an archive of
-    certificates) leaves an audit entry: who took which list, when, in what format. Its
-    own short write transaction, so a GET does not hold the write lock."""
-    from flask_login import current_user
-
-    from school.audit.services import record
-    from school.extensions import write_transaction
-
-    with write_transaction():
-        record(current_user, action, obj, **details)
-
-
 def download(data: bytes, filename: str, kind: str) -> Response:
     # Flask adds "; charset=utf-8" to text types itself.
     mimetype = "text/csv" if kind == "csv" else XLSX_MIMETYPE

@@ -1,19 +1,24 @@
 """What people type in the tables they upload, in Russian, Kazakh and English.
 
-ONE place for every importer (nominations, organisations, commission members): the column
+ONE way for every importer (nominations, organisations, commission members): the column
 headers (`Column`) and the enumerated values (`Vocabulary`: participant categories, branch
 kinds, ...) each accept the label shown in any of the three interface languages, the code
 itself, and the abbreviations people actually write («Председатель ППО», «ППО төрағасы»,
 «Зам. председателя»), compared without case, extra spaces or punctuation. The same
 definitions give the downloadable templates their headers and drop-downs
 (school/core/xlsx_template.py), so a template always reads back.
+
+Here: the machinery and the columns several uploads share. A feature's own words live in
+the feature: participant categories in school/accounts/vocabulary.py, branch kinds and the
+organisation columns in school/orgs/vocabulary.py, the commissions register's in
+school/commissions/vocabulary.py.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -126,68 +131,6 @@ class Header:
 
 # --- the shared tables ---------------------------------------------------------------------
 
-
-def _categories() -> Vocabulary:
-    from school.accounts.models import CATEGORY_LABELS
-    from school.accounts.models import Category as C
-
-    return Vocabulary(CATEGORY_LABELS, {
-        C.chair: ("Председатель ППО", "Председатель", "Пред. ППО", "Председатель профкома",
-                  "Председатель первичной профсоюзной организации", "ППО төрағасы",
-                  "БКҰ төрағасы", "Төраға", "Бастауыш ұйымның төрағасы", "Chair", "Chairman",
-                  "Chairperson", "PPO chair", "Chair of PPO"),
-        C.deputy_chair: ("Зам. председателя", "Заместитель председателя", "Зампред",
-                         "Зам. председателя ППО", "Заместитель председателя ППО",
-                         "Төраға орынбасары", "Төрағаның орынбасары", "Орынбасар",
-                         "БКҰ төрағасының орынбасары", "Deputy", "Vice chair",
-                         "Deputy chairman"),
-        C.committee_member: ("Член профкома", "Профком", "Член профсоюзного комитета",
-                             "Кәсіподақ комитетінің мүшесі", "Кәсіподақ комитеті мүшесі",
-                             "Комитет мүшесі", "Committee member"),
-        C.treasurer: ("Казначей", "Қазынашы", "Treasurer"),
-        C.audit_commission: ("Член ревизионной комиссии", "Ревизионная комиссия",
-                             "Ревкомиссия", "Член ревкомиссии", "Тексеру комиссиясы",
-                             "Тексеру комиссиясының мүшесі", "Ревизор", "Auditor",
-                             "Audit commission"),
-        C.conciliation_commission: ("Член согласительной комиссии", "Согласительная комиссия",
-                                    "Келісу комиссиясы", "Келісу комиссиясының мүшесі",
-                                    "Conciliation commission"),
-        C.youth_council: ("Член молодёжного совета", "Молодёжный совет", "Молодежный совет",
-                          "Жастар кеңесі", "Жастар кеңесінің мүшесі", "Youth council"),
-        C.activist: ("Активист", "Профсоюзный активист", "Профактив", "Белсенді",
-                     "Кәсіподақ белсендісі", "Activist"),
-        C.staff: ("Работник профсоюза", "Штатный работник", "Аппарат",
-                  "Кәсіподақ қызметкері", "Қызметкер", "Staff"),
-    }, unknown=_l("Unknown category %(text)s. Allowed values: %(allowed)s."))
-
-
-def _branch_kinds() -> Vocabulary:
-    from school.orgs.models import BranchKind as K
-    from school.orgs.services import BRANCH_KIND_LABELS
-
-    return Vocabulary(BRANCH_KIND_LABELS, {
-        K.oblast: ("Областной", "Областной филиал", "Область", "Облыстық", "Облыс",
-                   "Облыстық филиал", "Regional", "Region"),
-        K.city: ("Городской", "Городской филиал", "Город", "Қалалық", "Қала",
-                 "Қалалық филиал", "City"),
-        K.local: ("Локальный", "Локальный профсоюз", "Районный", "Районная организация",
-                  "Жергілікті", "Жергілікті кәсіподақ", "Аудандық", "Local"),
-    }, unknown=_l("Unknown branch kind %(text)s. Allowed values: %(allowed)s."))
-
-
-_CACHE: dict[str, Vocabulary] = {}
-
-
-def categories() -> Vocabulary:
-    """Participant categories (accounts.models.Category)."""
-    return _CACHE.setdefault("categories", _categories())
-
-
-def branch_kinds() -> Vocabulary:
-    """Kinds of branch (orgs.models.BranchKind)."""
-    return _CACHE.setdefault("branch_kinds", _branch_kinds())
-
-
 # Columns several uploads share: the same headers everywhere.
 FULL_NAME = Column("full_name", _l("Full name"),
                    ("fullname", "name", "фио", "ф.и.о.", "таә", "аты-жөні",
@@ -208,118 +151,3 @@ PRIMARY_ORG = Column("primary_org", _l("Primary organisation"),
                       "первичная профсоюзная организация", "ұйым", "бастауыш ұйым",
                       "бастауыш кәсіподақ ұйымы"),
                      hint=_l("Its exact name, as in the list of primary organisations."))
-
-
-def category_column() -> Column:
-    return Column("category", _l("Category"), ("категория", "санат", "категория участника",
-                                               "қатысушы санаты", "participant category"),
-                  vocabulary=categories(), hint=_l("Choose from the list."))
-
-
-# --- the organisation import (school/orgs/importer.py) -------------------------------------
-
-
-def org_columns() -> tuple[Column, ...]:
-    def name(key, label, *aliases, required=False, hint=None):
-        return Column(key, label, aliases, required=required, hint=hint)
-
-    return (
-        name("union_code", _l("Union code"), "код профсоюза", "профсоюз", "кәсіподақ коды",
-             "кәсіподақ", "union", required=True,
-             hint=_l("The sectoral union's code, as in the list of sectoral unions.")),
-        name("region_code", _l("Region code"), "код региона", "регион", "область",
-             "өңір коды", "өңір", "облыс", "region", required=True,
-             hint=_l("The ISO code (for example KZ-79) or the region's name.")),
-        Column("branch_kind", _l("Branch kind"), ("вид филиала", "тип филиала",
-                                                  "филиал түрі", "kind", "type"),
-               required=True, vocabulary=branch_kinds(), hint=_l("Choose from the list.")),
-        name("branch_name_ru", _l("Branch name (Russian)"), "филиал", "название филиала",
-             "филиал атауы орысша", "branch", "branch name", required=True),
-        name("branch_name_kk", _l("Branch name (Kazakh)"), "название филиала на казахском",
-             "филиал атауы", "филиал атауы қазақша"),
-        name("org_name_ru", _l("Organisation name (Russian)"), "организация", "ппо",
-             "название организации", "первичная организация", "ұйым атауы орысша",
-             "organisation", "organization",
-             hint=_l("Leave empty to add only the branch.")),
-        name("org_name_kk", _l("Organisation name (Kazakh)"), "бкұ", "ұйым", "ұйым атауы",
-             "название организации на казахском", "ұйым атауы қазақша"),
-        name("org_bin", _l("Organisation BIN"), "бин", "бин организации", "бсн",
-             "ұйымның бсн", "bin", hint=_l("12 digits.")),
-        name("parent_branch_name_ru", _l("Parent branch (Russian name)"),
-             "вышестоящий филиал", "родительский филиал", "жоғары тұрған филиал",
-             "parent branch", hint=_l("Only for a local union: its oblast or city branch.")),
-        name("employer_bin", _l("Employer BIN"), "бин работодателя", "жұмыс берушінің бсн"),
-        name("employer_name_ru", _l("Employer name (Russian)"), "работодатель",
-             "наименование работодателя", "жұмыс беруші"),
-        name("employer_name_kk", _l("Employer name (Kazakh)"),
-             "наименование работодателя на казахском", "жұмыс берушінің атауы"),
-        name("employer_address", _l("Employer address"), "адрес работодателя",
-             "жұмыс берушінің мекенжайы"),
-        name("employer_hr_emails", _l("Employer HR e-mails"), "почта отдела кадров",
-             "e-mail отдела кадров", "кадр бөлімінің поштасы"),
-    )
-
-
-# --- the commission members upload (school/commissions/importer.py) ------------------------
-
-
-def _commission_vocabularies() -> tuple[Vocabulary, Vocabulary, Vocabulary]:
-    from school.commissions import models as m
-
-    bodies = Vocabulary(m.BODY_KIND_LABELS, {
-        m.BodyKind.conciliation_commission: (
-            "Согласительная комиссия", "Согласительная", "СК", "Келісу комиссиясы", "Келісу"),
-        m.BodyKind.audit_commission: ("Ревизионная комиссия", "Ревкомиссия", "Ревизионная",
-                                      "Тексеру комиссиясы", "Тексеру"),
-        m.BodyKind.union_committee: ("Профком", "Профсоюзный комитет", "Кәсіподақ комитеті",
-                                     "Committee"),
-        m.BodyKind.youth_council: ("Молодёжный совет", "Молодежный совет", "Молодёжка",
-                                   "Жастар кеңесі"),
-    }, unknown=_l("Unknown body %(text)s. Allowed values: %(allowed)s."))
-    roles = Vocabulary(m.MEMBER_ROLE_LABELS, {
-        m.MemberRole.chair: ("Председатель", "Председатель комиссии", "Пред.", "Төраға",
-                             "Комиссия төрағасы", "Chairman"),
-        m.MemberRole.deputy_chair: ("Зам. председателя", "Заместитель председателя",
-                                    "Зампред", "Төраға орынбасары", "Төрағаның орынбасары",
-                                    "Deputy"),
-        m.MemberRole.secretary: ("Секретарь", "Хатшы"),
-        m.MemberRole.member: ("Член", "Член комиссии", "Мүше", "Мүшесі", "Комиссия мүшесі"),
-    }, unknown=_l("Unknown role %(text)s. Allowed values: %(allowed)s."))
-    sides = Vocabulary(m.SIDE_LABELS, {
-        m.Side.union: ("Профсоюз", "От профсоюза", "Сторона профсоюза", "Кәсіподақ",
-                       "Кәсіподақ тарапы", "Union side"),
-        m.Side.employer: ("Работодатель", "От работодателя", "Сторона работодателя",
-                          "Жұмыс беруші", "Жұмыс беруші тарапы", "Employer side"),
-    }, unknown=_l("Unknown side %(text)s. Allowed values: %(allowed)s."))
-    return bodies, roles, sides
-
-
-def commission_vocabularies() -> tuple[Vocabulary, Vocabulary, Vocabulary]:
-    """(bodies, member roles, sides) of the commissions register."""
-    if "commissions" not in _CACHE:
-        _CACHE["commissions"] = _commission_vocabularies()  # type: ignore[assignment]
-    return _CACHE["commissions"]  # type: ignore[return-value]
-
-
-def commission_columns() -> tuple[Column, ...]:
-    bodies, roles, sides = commission_vocabularies()
-    date_hint = _l("A date: YYYY-MM-DD or DD.MM.YYYY.")
-    return (
-        Column("organisation", _l("Organisation"), (*PRIMARY_ORG.aliases, "primary_org"),
-               required=True, hint=_l("Its id or exact name, as in the list of primary "
-                                      "organisations.")),
-        Column("body", _l("Body"), ("орган", "комиссия", "комиссиясы", "орган (комиссия)"),
-               required=True, vocabulary=bodies, hint=_l("Choose from the list.")),
-        Column("role", _l("Role"), ("роль", "рөлі", "рөл", "должность в комиссии"),
-               required=True, vocabulary=roles, hint=_l("Choose from the list.")),
-        replace(IIN, hint=_l("The person's account: an IIN or an e-mail.")),
-        replace(EMAIL, hint=_l("The person's account: an IIN or an e-mail.")),
-        Column("term_start", _l("Term starts"), ("start", "начало", "начало полномочий",
-                                                 "басталуы", "өкілеттік басталуы"),
-               required=True, hint=date_hint),
-        Column("term_end", _l("Term ends"), ("end", "окончание", "окончание полномочий",
-                                             "аяқталуы", "өкілеттік аяқталуы"),
-               hint=date_hint),
-        Column("side", _l("Side"), ("сторона", "тарап"), vocabulary=sides,
-               hint=_l("Only for a conciliation commission.")),
-    )

@@ -16,13 +16,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from school.accounts import iin as iin_rules
+from school.accounts import vocabulary as people_vocabulary
 from school.accounts.models import Category, Role, RoleGrant, User
 from school.accounts.services import make_reset_token, normalize_email
 from school.catalog.models import Event
+from school.core import iin as iin_rules
 from school.core import vocabulary
-from school.core.sheets import Limits, UploadRefused
 from school.core.sheets import read_table as read_sheet
+from school.core.upload_limits import Limits, UploadRefused
 from school.dbtypes import utcnow
 from school.enrollment import services
 from school.enrollment.bulk import audit_many, enroll_many
@@ -43,7 +44,7 @@ def upload_header() -> vocabulary.Header:
     """The upload's columns (headers accepted in Russian, Kazakh and English)."""
     return vocabulary.Header((vocabulary.FULL_NAME, vocabulary.EMAIL, vocabulary.IIN,
                               vocabulary.PHONE, vocabulary.PRIMARY_ORG,
-                              vocabulary.category_column()))
+                              people_vocabulary.category_column()))
 
 
 def column_labels() -> list[str]:
@@ -174,7 +175,7 @@ def plan(event: Event, data: bytes, actor: User, *, check_open: bool = True) -> 
         report.errors.append(str(e.message))
     if report.errors:
         return report
-    categories = vocabulary.categories()
+    categories = people_vocabulary.categories()
     visible = visible_branch_ids(actor)
 
     for line, cells in table:

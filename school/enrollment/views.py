@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from school.accounts.models import User
 from school.accounts.services import people_query
+from school.audit.services import record_export
 from school.catalog.models import Event, EventStatus
 from school.core import exports
 from school.core.uploads import drop_upload, keep_upload, read_upload
@@ -29,6 +30,7 @@ from school.dbtypes import utcnow
 from school.enrollment import digests as _digests  # noqa: F401  (its table)
 from school.enrollment import nominations, panels, roster_sort, services
 from school.enrollment import notices as _notices  # signal receivers; the approver's name
+from school.enrollment import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.enrollment import schedule as _schedule
 from school.enrollment.forms import (
     CancelForm,
@@ -210,7 +212,7 @@ def roster_export(event_id: int, fmt: str):
         data = exports.csv_bytes(header, rows)
     else:
         data = exports.xlsx_bytes(header, rows, title=_("Roster"))
-    exports.record_export("roster.exported", event, format=fmt, rows=len(rows))
+    record_export("roster.exported", event, format=fmt, rows=len(rows))
     return exports.download(data, name, fmt)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from school.audit.services import record
 from school.catalog.models import Event, EventSession
 from school.catalog.services import can_see_backstage, is_participant
-from school.core.sheets import BROKEN_ZIP
+from school.core.xlsx_reader import BROKEN_ZIP
 from school.errors import DomainError
 from school.extensions import db
 from school.materials.models import EventMaterial

@@ -2,11 +2,15 @@
 
 The whole file is checked first; every bad row is reported with its line number, and
 nothing is written unless every row is good.
+
+Features above the organisations read optional columns of the same file (the releases:
+the organisation's employer) through `extra_columns`, so this module imports none of them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -15,9 +19,11 @@ from sqlalchemy import select, update
 
 from school.audit.services import record
 from school.core import vocabulary
-from school.core.sheets import Limits, UploadRefused, read_table
+from school.core.sheets import read_table
+from school.core.upload_limits import Limits, UploadRefused
 from school.extensions import db
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
+from school.orgs.vocabulary import branch_kinds, org_columns
 
 COLUMNS = (
     "union_code",
@@ -29,7 +35,7 @@ COLUMNS = (
     "org_name_kk",
     "org_bin",
     "parent_branch_name_ru",  # optional: the oblast or city branch a local union sits under
-    # Optional: the organisation's employer (school/releases/importing.py).
+    # Optional: the organisation's employer (school/releases/importing.py, an extra_columns).
     "employer_bin",
     "employer_name_ru",
     "employer_name_kk",
@@ -39,6 +45,25 @@ COLUMNS = (
 REQUIRED = ("union_code", "region_code", "branch_kind", "branch_name_ru")
 MAX_ROWS = 50_000
 LIMITS = Limits(rows=MAX_ROWS, columns=20, cell=500, text=20_000_000)
+
+
+@dataclass(frozen=True)
+class ExtraColumns:
+    """Optional columns another feature reads. `check(row, planned)`: the row's problems
+    (`planned` is shared across the rows of one file: what the file will create);
+    `values(row, cache)`: the organisation's columns from the row, once every row passed
+    (`cache` shared across the rows too)."""
+
+    check: Callable[[dict, dict], list[str]]
+    values: Callable[[dict, dict], dict]
+
+
+EXTRA: dict[str, ExtraColumns] = {}
+
+
+def extra_columns(name: str, columns: ExtraColumns) -> None:
+    """Register a feature's optional columns (once; registering again replaces)."""
+    EXTRA[name] = columns
 
 
 @dataclass
@@ -104,7 +129,7 @@ def read_rows(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
 
 @cache
 def upload_header() -> vocabulary.Header:
-    return vocabulary.Header(vocabulary.org_columns())
+    return vocabulary.Header(org_columns())
 
 
 def template() -> bytes:
@@ -139,7 +164,7 @@ def plan_import(data: bytes) -> ImportReport:
         return report
     unions = {u.code.lower(): u for u in db.session.scalars(select(SectoralUnion))}
     regions = _regions()
-    kinds = vocabulary.branch_kinds()
+    kinds = branch_kinds()
     branches = {(b.union_id, b.name_ru): b for b in db.session.scalars(select(Branch))}
     orgs = set(
         db.session.execute(select(PrimaryOrganization.branch_id, PrimaryOrganization.name_ru))
@@ -147,9 +172,7 @@ def plan_import(data: bytes) -> ImportReport:
     new_branches: dict[tuple[int, str], tuple[int, str]] = {}  # key → (region id, kind)
     new_parents: dict[tuple[int, str], str] = {}  # new local union → its parent's name
     seen_orgs: dict[tuple, int] = {}
-    from school.releases import importing as employer_columns
-
-    new_employers: dict[str, str] = {}
+    extra_state: dict[str, dict] = {name: {} for name in EXTRA}
 
     for line, row in rows:
         result = RowResult(line, row.get("branch_name_ru", ""), row.get("org_name_ru", ""))
@@ -180,7 +203,8 @@ def plan_import(data: bytes) -> ImportReport:
         bin_value = row.get("org_bin", "")
         if bin_value and not re.fullmatch(r"[0-9]{12}", bin_value):
             result.errors.append(str(_l("The BIN must have 12 digits.")))
-        result.errors.extend(employer_columns.check_row(row, new_employers))
+        for name, extra in EXTRA.items():
+            result.errors.extend(extra.check(row, extra_state[name]))
         if len(row["branch_name_ru"]) > 300 or len(row.get("org_name_ru", "")) > 300:
             result.errors.append(str(_l("A name is longer than 300 characters.")))
         if result.errors or union is None or region is None or kind is None:
@@ -280,9 +304,7 @@ def apply_import(data: bytes, actor=None) -> ImportReport:
     orgs = set(
         db.session.execute(select(PrimaryOrganization.branch_id, PrimaryOrganization.name_ru))
     )
-    from school.releases import importing as employer_columns
-
-    employers: dict = {}
+    caches: dict[str, dict] = {name: {} for name in EXTRA}
     for row in report._rows_data:  # type: ignore[attr-defined]
         union = unions[row["union_code"].lower()]
         key = (union.id, row["branch_name_ru"])
@@ -301,7 +323,9 @@ def apply_import(data: bytes, actor=None) -> ImportReport:
             db.session.flush()
             branches[key] = branch
         org_name = row.get("org_name_ru", "")
-        employer = employer_columns.employer_for(row, employers)
+        values: dict = {}
+        for name, extra in EXTRA.items():
+            values.update(extra.values(row, caches[name]))
         if org_name and (branch.id, org_name) not in orgs:
             db.session.add(
                 PrimaryOrganization(
@@ -309,16 +333,16 @@ def apply_import(data: bytes, actor=None) -> ImportReport:
                     name_ru=org_name,
                     name_kk=row.get("org_name_kk") or org_name,
                     bin=row.get("org_bin") or None,
-                    employer_id=employer.id if employer else None,
+                    **values,
                 )
             )
             orgs.add((branch.id, org_name))
-        elif org_name and employer is not None:
+        elif org_name and values:
             db.session.execute(
                 update(PrimaryOrganization)
                 .where(PrimaryOrganization.branch_id == branch.id,
                        PrimaryOrganization.name_ru == org_name)
-                .values(employer_id=employer.id)
+                .values(**values)
             )
     db.session.flush()
     record(actor, "orgs.import", None, object_type="import",

@@ -10,9 +10,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from school.accounts.iin import check_digit
 from school.accounts.models import User
 from school.catalog.models import Event, EventFormat
+from school.core.iin import check_digit
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.extensions import db
 from school.mail import mail_suppressed

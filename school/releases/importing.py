@@ -1,4 +1,5 @@
-"""Employer columns of `import-orgs` (school/orgs/importer.py calls these): optional
+"""Employer columns of `import-orgs` (registered with school/orgs/importer.py's
+`extra_columns`; imported by receivers.py, so whenever the app exists): optional
 `employer_bin, employer_name_ru, employer_name_kk, employer_address, employer_hr_emails`.
 
 A row that names an employer BIN links its organisation to that employer; an unknown BIN
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from school.errors import DomainError
 from school.extensions import db
+from school.orgs.importer import ExtraColumns, extra_columns
 from school.releases.models import Employer
 from school.releases.services import clean_emails, is_valid_bin
 
@@ -67,3 +69,12 @@ def employer_for(row: dict, cache: dict[str, Employer]) -> Employer | None:
         db.session.flush()
     cache[value] = employer
     return employer
+
+
+def org_values(row: dict, cache: dict[str, Employer]) -> dict:
+    """The organisation's employer_id from the row (none when the row names no employer)."""
+    employer = employer_for(row, cache)
+    return {"employer_id": employer.id} if employer is not None else {}
+
+
+extra_columns("employer", ExtraColumns(check=check_row, values=org_values))

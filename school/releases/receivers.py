@@ -14,6 +14,8 @@ from flask import current_app
 from school import signals
 from school.extensions import db, write_transaction
 from school.releases import changes, requests
+from school.releases import importing as _importing  # noqa: F401  (the org import's columns)
+from school.releases import people as _people  # noqa: F401  (receivers: people merged, closed)
 
 
 @signals.enrollment_confirmed.connect

@@ -7,8 +7,8 @@ import re
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from school.accounts.iin import check_digit, normalize
 from school.audit.services import record
+from school.core.iin import check_digit, normalize
 from school.errors import DomainError, Problems
 from school.extensions import db
 from school.releases.models import Agreement, Employer, EmployerOverride

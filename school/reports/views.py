@@ -20,6 +20,7 @@ from school.permissions import ADMIN, STAFF, allow, can_see_branch, scope_to_bra
 # (school/__init__.py's _init_models does not list this feature).
 from school.reports import charts, exports, services
 from school.reports import models as _models  # noqa: F401
+from school.reports import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.reports.forms import ConfirmForm, PlanForm
 from school.timeutil import local_today
 

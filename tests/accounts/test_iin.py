@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from school.accounts import iin
+from school.core import iin
 
 eleven_digits = st.text(alphabet="0123456789", min_size=11, max_size=11)
 
@@ -62,7 +62,7 @@ def test_changing_the_last_digit_makes_it_invalid(first11, shift):
 
 
 def test_gender_from_iin_reads_the_seventh_digit():
-    from school.accounts.iin import gender_from_iin
+    from school.core.iin import gender_from_iin
 
     assert gender_from_iin("850425300126") == "m"  # 3: male, 20th century
     assert gender_from_iin("900103400560") == "f"  # 4: female, 20th century
@@ -71,7 +71,7 @@ def test_gender_from_iin_reads_the_seventh_digit():
 
 
 def test_gender_from_iin_is_none_when_unknown():
-    from school.accounts.iin import gender_from_iin
+    from school.core.iin import gender_from_iin
 
     assert gender_from_iin(None) is None
     assert gender_from_iin("") is None

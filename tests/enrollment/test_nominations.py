@@ -11,8 +11,8 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from school.accounts import iin as iin_rules
 from school.accounts.models import User
+from school.core import iin as iin_rules
 from school.enrollment import nominations
 from school.enrollment.models import Enrollment
 from school.extensions import db

@@ -12,7 +12,8 @@ import zipfile
 
 import pytest
 
-from school.core.sheets import Limits, UploadRefused, read_table
+from school.core.sheets import read_table
+from school.core.upload_limits import Limits, UploadRefused
 from school.enrollment import nominations
 from school.orgs import importer
 

@@ -10,8 +10,8 @@ import pytest
 from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 
+from school.accounts import vocabulary
 from school.accounts.models import Category
-from school.core import vocabulary
 from school.enrollment import nominations
 from tests.enrollment.test_nominations import make_iin
 

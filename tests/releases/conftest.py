@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from school.accounts.iin import check_digit
+from school.core.iin import check_digit
 from school.extensions import db
 from school.releases import requests
 from school.releases.models import Agreement, Employer
