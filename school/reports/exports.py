@@ -17,7 +17,9 @@ from openpyxl.utils import get_column_letter
 
 from school.accounts.models import Category
 from school.core.exports import csv_bytes, sheet_title, xlsx_bytes, xlsx_row
-from school.reports.services import Differences, PlanReport, YearlyReport
+from school.reports.closing import Differences
+from school.reports.plans import PlanReport
+from school.reports.services import YearlyReport
 from school.timeutil import now, to_local
 
 BOM = "\ufeff"

@@ -7,7 +7,7 @@ from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from school.accounts.models import CATEGORY_LABELS, Category
-from school.reports.services import MAX_PLANNED
+from school.reports.plans import MAX_PLANNED
 
 
 class PlanForm(FlaskForm):

@@ -11,7 +11,7 @@ from sqlalchemy import event, update
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.extensions import db
 from school.reports import freshness, services
-from school.reports.services import Cell, Filters
+from school.reports.rows import Cell, Filters
 
 
 @pytest.fixture

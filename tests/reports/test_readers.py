@@ -20,7 +20,7 @@ from school.accounts.models import Category, Role, RoleGrant
 from school.extensions import db
 from school.reports import services
 from school.reports.models import TrainingPlan
-from school.reports.services import Filters
+from school.reports.rows import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "school" / "translations"

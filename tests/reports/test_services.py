@@ -15,7 +15,7 @@ from school.errors import DomainError
 from school.extensions import db
 from school.reports import services
 from school.reports.models import ClosedYearRow, TrainingPlan
-from school.reports.services import Cell, Filters
+from school.reports.rows import Cell, Filters
 
 CHAIR, TREASURER = Category.chair, Category.treasurer
 ACTIVIST, YOUTH = Category.activist, Category.youth_council
