@@ -177,6 +177,12 @@ def mask_iin(iin: str | None) -> str:
     return "•" * (len(iin) - 4) + iin[-4:]
 
 
+def _unique_per_user(name: str, column: str, where: str) -> Index:
+    """A partial unique index on (user_id, `column`), WHERE `where` (both databases)."""
+    return Index(name, "user_id", column, unique=True, sqlite_where=text(where),
+                 postgresql_where=text(where))
+
+
 class RoleGrant(db.Model):
     """A role held by a person; a coordinator's grant names one union or one branch, a
     chair's grant one primary organisation."""
@@ -195,30 +201,9 @@ class RoleGrant(db.Model):
         # Loading a person's grants (every signed-in request) filters by user only: the
         # partial unique indexes below cannot serve that, so it would scan every grant.
         Index("ix_role_grant_user_id", "user_id"),
-        Index(
-            "uq_role_grant_unscoped",
-            "user_id",
-            "role",
-            unique=True,
-            sqlite_where=text("role <> 'coordinator'"),
-            postgresql_where=text("role <> 'coordinator'"),
-        ),
-        Index(
-            "uq_role_grant_union",
-            "user_id",
-            "union_id",
-            unique=True,
-            sqlite_where=text("union_id IS NOT NULL"),
-            postgresql_where=text("union_id IS NOT NULL"),
-        ),
-        Index(
-            "uq_role_grant_branch",
-            "user_id",
-            "branch_id",
-            unique=True,
-            sqlite_where=text("branch_id IS NOT NULL"),
-            postgresql_where=text("branch_id IS NOT NULL"),
-        ),
+        _unique_per_user("uq_role_grant_unscoped", "role", "role <> 'coordinator'"),
+        _unique_per_user("uq_role_grant_union", "union_id", "union_id IS NOT NULL"),
+        _unique_per_user("uq_role_grant_branch", "branch_id", "branch_id IS NOT NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,6 +37,7 @@ from school.accounts.models import User
 from school.catalog.models import Event
 from school.certificates.models import Certificate
 from school.commissions.models import Body, BodyKind, Member, MemberRole, Requirement, Side
+from school.core.queries import where_given
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.extensions import db
 from school.i18n_fields import current_lang
@@ -190,19 +191,10 @@ def members_query(viewer, today: date, filters: Filters):
     )
     if viewer is not None:
         q = scope_to_branches(q, Body.branch_id, viewer)
-    if filters.kind is not None:
-        q = q.where(Body.kind == filters.kind)
-    if filters.organisation_id is not None:
-        q = q.where(Body.primary_org_id == filters.organisation_id)
-    if filters.region_id is not None:
-        q = q.where(Branch.region_id == filters.region_id)
-    if filters.branch_id is not None:
-        q = q.where(Body.branch_id == filters.branch_id)
-    if filters.body_id is not None:
-        q = q.where(Body.id == filters.body_id)
-    if filters.person_id is not None:
-        q = q.where(Member.user_id == filters.person_id)
-    return q
+    return where_given(q, (Body.kind, filters.kind),
+                       (Body.primary_org_id, filters.organisation_id),
+                       (Branch.region_id, filters.region_id), (Body.branch_id, filters.branch_id),
+                       (Body.id, filters.body_id), (Member.user_id, filters.person_id))
 
 
 def requirement_lookup() -> dict[tuple[BodyKind, MemberRole], Requirement]:

@@ -12,15 +12,9 @@ import csv
 
 from flask_babel import lazy_gettext as _l
 
+from school.core import upload_limits as refusals
 from school.core.imports import csv_reader
-from school.core.upload_limits import (
-    Limits,
-    cell_too_long,
-    not_a_table,
-    refuse,
-    too_many_columns,
-    too_many_rows,
-)
+from school.core.upload_limits import Limits
 from school.core.xlsx_reader import Workbook
 
 
@@ -39,7 +33,7 @@ def read_table(data: bytes, limits: Limits) -> list[tuple[int, list]]:
 def _csv_rows(data: bytes, limits: Limits) -> list[tuple[int, list]]:
     reader = csv_reader(data)
     if reader is None:
-        raise not_a_table()
+        raise refusals.not_a_table()
     rows: list[tuple[int, list]] = []
     try:
         while True:
@@ -51,12 +45,12 @@ def _csv_rows(data: bytes, limits: Limits) -> list[tuple[int, list]]:
                 continue  # blank lines, and Excel's rows of bare separators
             if len(values) > limits.columns and any(v.strip() for v in
                                                     values[limits.columns:]):
-                raise too_many_columns(limits)
+                raise refusals.too_many_columns(limits)
             if any(len(v) > limits.cell for v in values):
-                raise cell_too_long(limits)
+                raise refusals.cell_too_long(limits)
             rows.append((start, values[: limits.columns]))
             if len(rows) > limits.rows + 1:
-                raise too_many_rows(limits)
+                raise refusals.too_many_rows(limits)
     except csv.Error as e:  # includes the csv module's own field size limit
-        raise refuse("broken_csv", _l("The CSV file is broken near line %(n)d.",
-                                       n=reader.line_num)) from e
+        raise refusals.refuse("broken_csv", _l("The CSV file is broken near line %(n)d.",
+                                                n=reader.line_num)) from e

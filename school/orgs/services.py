@@ -110,28 +110,28 @@ def fill_org_choices(form) -> None:
 
 
 def branch_query(user, *, search: str = "", union_id=None, region_id=None):
-    q = select(Branch).order_by(Branch.union_id, name_column(Branch))
-    ids = visible_branch_ids(user)
-    if ids is not None:
-        q = q.where(Branch.id.in_(ids))
-    if union_id:
-        q = q.where(Branch.union_id == union_id)
-    if region_id:
-        q = q.where(Branch.region_id == region_id)
-    if search:
-        q = q.where(_name_matches(Branch, search))
-    return q
+    return _listing(select(Branch).order_by(Branch.union_id, name_column(Branch)), Branch,
+                    Branch.id, user, search, (Branch.union_id, union_id),
+                    (Branch.region_id, region_id))
 
 
 def organization_query(user, *, search: str = "", branch_id=None):
-    q = select(PrimaryOrganization).order_by(name_column(PrimaryOrganization))
+    return _listing(select(PrimaryOrganization).order_by(name_column(PrimaryOrganization)),
+                    PrimaryOrganization, PrimaryOrganization.branch_id, user, search,
+                    (PrimaryOrganization.branch_id, branch_id))
+
+
+def _listing(q, model, branch_column, user, search: str, *chosen):
+    """`q` within the user's branches, narrowed by each chosen (column, id) (none: not
+    chosen) and by the search on the names."""
     ids = visible_branch_ids(user)
     if ids is not None:
-        q = q.where(PrimaryOrganization.branch_id.in_(ids))
-    if branch_id:
-        q = q.where(PrimaryOrganization.branch_id == branch_id)
+        q = q.where(branch_column.in_(ids))
+    for column, value in chosen:
+        if value:
+            q = q.where(column == value)
     if search:
-        q = q.where(_name_matches(PrimaryOrganization, search))
+        q = q.where(_name_matches(model, search))
     return q
 
 
@@ -204,12 +204,17 @@ def save_branch(branch: Branch | None, data: dict, actor) -> Branch:
     branch = branch or Branch()
     branch.union_id, branch.region_id, branch.kind = union.id, region.id, kind
     branch.parent_id = parent_id
+    return _stored(branch, names, actor, "branch.save")
+
+
+def _stored(obj, names: dict, actor, action: str):
+    """`obj` with its names set, flushed, and the change in the audit log."""
     for key, value in names.items():
-        setattr(branch, key, value)
-    db.session.add(branch)
+        setattr(obj, key, value)
+    db.session.add(obj)
     db.session.flush()
-    record(actor, "branch.save", branch)
-    return branch
+    record(actor, action, obj)
+    return obj
 
 
 def parent_branches() -> list[Branch]:
@@ -268,9 +273,4 @@ def save_organization(org: PrimaryOrganization | None, data: dict, actor) -> Pri
                           field="name_ru")
     org = org or PrimaryOrganization()
     org.branch_id, org.bin = branch.id, bin_value
-    for key, value in names.items():
-        setattr(org, key, value)
-    db.session.add(org)
-    db.session.flush()
-    record(actor, "organization.save", org)
-    return org
+    return _stored(org, names, actor, "organization.save")

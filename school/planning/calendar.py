@@ -51,27 +51,21 @@ def _responsible(level: PlanLevel) -> list[tuple[str, User, str]]:
     """(unit key, person, unit name) for every unit of `level` that has someone to tell."""
     q = select(RoleGrant, User).join(User, User.id == RoleGrant.user_id).where(
         User.active.is_(True))
-    out = []
+    # The unit's table, the grant's column naming it, who answers for it, what names it.
     if level is PlanLevel.organisation:
-        q = q.add_columns(PrimaryOrganization).join(
-            PrimaryOrganization, PrimaryOrganization.id == RoleGrant.primary_org_id
-        ).where(RoleGrant.role == Role.chair)
-        for _grant, user, org in db.session.execute(q):
-            out.append((f"organisation:{org.id}", user, org.name))
+        unit, link, role, name, where = (PrimaryOrganization, RoleGrant.primary_org_id,
+                                         Role.chair, "name", ())
     elif level is PlanLevel.union:
-        q = q.add_columns(SectoralUnion).join(
-            SectoralUnion, SectoralUnion.id == RoleGrant.union_id
-        ).where(RoleGrant.role == Role.coordinator)
-        for _grant, user, union in db.session.execute(q):
-            out.append((f"union:{union.id}", user, union.short_name))
+        unit, link, role, name, where = (SectoralUnion, RoleGrant.union_id, Role.coordinator,
+                                         "short_name", ())
     else:
         parent_test = Branch.parent_id.is_not(None) if level is PlanLevel.local else (
             Branch.parent_id.is_(None))
-        q = q.add_columns(Branch).join(Branch, Branch.id == RoleGrant.branch_id).where(
-            RoleGrant.role == Role.coordinator, parent_test)
-        for _grant, user, branch in db.session.execute(q):
-            out.append((f"{level.value}:{branch.id}", user, branch.name))
-    return out
+        unit, link, role, name, where = (Branch, RoleGrant.branch_id, Role.coordinator, "name",
+                                         (parent_test,))
+    q = q.add_columns(unit).join(unit, unit.id == link).where(RoleGrant.role == role, *where)
+    return [(f"{level.value}:{found.id}", user, getattr(found, name))
+            for _grant, user, found in db.session.execute(q)]
 
 
 def _done_units(year: int) -> set[str]:

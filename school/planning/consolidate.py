@@ -235,20 +235,13 @@ def _add_organisations(year: int, union_ids, tree: Tree, consolidated: dict[Unit
 
 def _load_lines(year: int, union_ids, by_id: dict[int, PlanInfo],
                 organisations: bool = True) -> None:
-    hq = (
-        select(PlanHeadcount.plan_id, PlanHeadcount.category, PlanHeadcount.program_id,
-               func.sum(PlanHeadcount.people))
-        .join(Plan, Plan.id == PlanHeadcount.plan_id)
-        .where(Plan.year == year)
-        .group_by(PlanHeadcount.plan_id, PlanHeadcount.category, PlanHeadcount.program_id)
-    )
-    bq = (
-        select(PlanBudget.plan_id, PlanBudget.line, PlanBudget.program_id,
-               func.sum(PlanBudget.amount_tiyn))
-        .join(Plan, Plan.id == PlanBudget.plan_id)
-        .where(Plan.year == year)
-        .group_by(PlanBudget.plan_id, PlanBudget.line, PlanBudget.program_id)
-    )
+    def sums(model, key, amount):  # per plan, key and programme, in the year's plans
+        return (select(model.plan_id, key, model.program_id, func.sum(amount))
+                .join(Plan, Plan.id == model.plan_id).where(Plan.year == year)
+                .group_by(model.plan_id, key, model.program_id))
+
+    hq = sums(PlanHeadcount, PlanHeadcount.category, PlanHeadcount.people)
+    bq = sums(PlanBudget, PlanBudget.line, PlanBudget.amount_tiyn)
     if union_ids is not None:
         hq = hq.where(Plan.union_id.in_(union_ids))
         bq = bq.where(Plan.union_id.in_(union_ids))
