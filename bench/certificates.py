@@ -130,21 +130,21 @@ def one_by_one(app, event_id: int, render) -> int:
     """Issue every certificate of the event one at a time, each in its own transaction."""
     from sqlalchemy.orm import selectinload
 
-    from school.certificates import services
+    from school.certificates import queries, services
     from school.enrollment.models import Enrollment
     from school.extensions import db, write_transaction
 
     issued = 0
     with app.app_context():
-        event = services.event_for_printing(event_id)
-        ids = [e.id for e in db.session.scalars(services.pending_query(event_id))]
+        event = queries.event_for_printing(event_id)
+        ids = [e.id for e in db.session.scalars(queries.pending_query(event_id))]
         for enrollment_id in ids:
             with write_transaction():
                 enrollment = db.session.scalars(
-                    services.pending_query(event_id).where(Enrollment.id == enrollment_id)
+                    queries.pending_query(event_id).where(Enrollment.id == enrollment_id)
                     .options(selectinload(Enrollment.user))
                 ).one()
-                event = services.event_for_printing(event_id)
+                event = queries.event_for_printing(event_id)
                 certificate = services.issue_many(event, [enrollment], render=render)[0]
             services.notify_issued(certificate)
             issued += 1
@@ -152,11 +152,11 @@ def one_by_one(app, event_id: int, render) -> int:
 
 
 def batch(app, event_id: int, processes: int) -> int:
-    from school.certificates import jobs, services
+    from school.certificates import batches, jobs, queries
     from school.extensions import db
 
     with app.app_context():
-        b = services.start_batch(services.event_for_printing(event_id), by=None)
+        b = batches.start_batch(queries.event_for_printing(event_id), by=None)
         db.session.commit()
         return jobs.run_batch(b.id, processes=processes)
 

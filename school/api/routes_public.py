@@ -10,7 +10,7 @@ from school.api.routes_catalog import OPTIONAL_TOKEN, TOKEN
 from school.api.tokens import is_staff, rate_key, require
 from school.api.views import bp
 from school.catalog.models import EventFormat, EventKind
-from school.certificates import services as certificates
+from school.certificates import verifying as certificates
 from school.errors import DomainError
 from school.extensions import db, limiter
 from school.orgs.models import Region

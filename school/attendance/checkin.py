@@ -22,9 +22,11 @@ from sqlalchemy.exc import IntegrityError
 
 from school.accounts.models import User
 from school.attendance.models import AttendanceChange, AttendanceStatus
-from school.attendance.services import Timing, lock_event, record_checkin
+from school.attendance.services import record_checkin
+from school.attendance.timing import Timing
 from school.audit.services import record
 from school.catalog.models import EventSession, EventStatus
+from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
@@ -146,9 +148,7 @@ def check_in(
                time=to_local(opens).strftime("%d.%m.%Y %H:%M")),
             field="code",
         )
-    closes = timing.closes_at(session)
-    if session.checkin_code_expires_at is not None:
-        closes = min(closes, session.checkin_code_expires_at)
+    closes = timing.code_closes_at(session)
     if now > closes:
         raise DomainError(
             "checkin_closed",

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from school.accounts.models import Role, RoleGrant, User
-from school.attendance import services
+from school.attendance import completion, services
 from school.attendance.models import AttendanceStatus
 from school.catalog.models import Event, EventSession, EventStatus
 from school.dbtypes import utcnow
@@ -80,7 +80,7 @@ def seed(rng) -> list[str]:
                                           mode=services.Mode.fill)
         marked += len(changes)
         if event.status is EventStatus.published and enrollments:
-            services.complete_event(event, admin or actor, now=when + timedelta(hours=1))
+            completion.complete_event(event, admin or actor, now=when + timedelta(hours=1))
             completed += 1
     db.session.flush()
     if not marked and not completed:

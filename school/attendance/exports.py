@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from school.attendance.models import AttendanceStatus
-from school.attendance.services import Sheet
+from school.attendance.sheet import Sheet
 from school.core.exports import Percent, xlsx_row
 from school.pdf import render_pdf
 

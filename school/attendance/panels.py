@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from school.attendance import services
+from school.attendance import services, summaries
 from school.attendance.models import AttendanceMark, AttendanceStatus
+from school.attendance.sheet import default_session
+from school.attendance.timing import Timing
 from school.core import panels
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, EnrollmentStatus
@@ -13,13 +15,13 @@ from school.extensions import db
 
 
 @panels.my("attendance")
-def my_summaries(enrollments, user) -> list[services.Summary]:
+def my_summaries(enrollments, user) -> list[summaries.Summary]:
     """The person's attendance per enrolment (the newest 100 on the sheet)."""
     if not getattr(user, "is_authenticated", False):
         return []
     on_sheet = sorted((e for e in enrollments if e.status in SEAT_STATUSES),
                       key=lambda e: e.id, reverse=True)[:100]
-    return services.summarise(on_sheet, utcnow())
+    return summaries.summarise(on_sheet, utcnow())
 
 
 @panels.event("attendance")
@@ -29,12 +31,12 @@ def event_panel(event, enrollment, user) -> dict | None:
     if not getattr(user, "is_authenticated", False) or event is None:
         return None
     now = utcnow()
-    timing = services.Timing.from_config()
+    timing = Timing.from_config()
     panel: dict = {}
     if services.can_mark(user, event):
         sessions = list(event.sessions)
         panel["manage"] = True
-        panel["session"] = services.default_session(sessions, now, timing)
+        panel["session"] = default_session(sessions, now, timing)
     if enrollment is not None and enrollment.status in SEAT_STATUSES:
         panel["enrollment"] = enrollment
         sessions = list(event.sessions)

@@ -1,4 +1,5 @@
-"""Attendance: who may mark, the sheet, marks session by session, and completion.
+"""Attendance: who may mark, and marks session by session (the sheet, "all present",
+self check-in, a meeting report).
 
 Services take models and plain values, flush but never commit, and raise DomainError.
 
@@ -6,30 +7,39 @@ Every write locks the event row first (PostgreSQL: SELECT … FOR UPDATE; SQLite
 request or `write_transaction()` already holds the database write lock), so two
 instructors marking one event queue instead of overwriting each other; the unique
 (enrollment, session) constraint is the backstop, with one retry if it ever fires.
+
+The sheet (school.attendance.sheet), completion (.completion), the check-in window
+(.timing) and the history and summaries (.summaries) have their own modules. This module
+also names `complete_event`, `evaluate` and `summaries_for`, which tests reach as
+`services.<name>`; code imports them from their own modules.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from school import signals
 from school.accounts.models import Role, User
+from school.attendance.completion import (
+    complete_event,  # noqa: F401 (tests: see above)
+    reevaluate,
+)
 from school.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
+from school.attendance.sheet import evaluate  # noqa: F401 (tests: see above)
+from school.attendance.summaries import summaries_for  # noqa: F401 (tests)
+from school.attendance.timing import Timing
 from school.audit.services import record
 from school.catalog.models import Event, EventSession, EventStatus, event_instructor
 from school.catalog.services import lock_event
 from school.dbtypes import utcnow
-from school.enrollment.models import SEAT_STATUSES, Enrollment, EnrollmentStatus
+from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import Branch
@@ -48,43 +58,7 @@ RANK = {
 }
 
 
-# --- settings -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Timing:
-    """The check-in window and lateness, in minutes, from the app's config."""
-
-    before: timedelta = timedelta(minutes=15)
-    after: timedelta = timedelta(minutes=30)
-    late_after: timedelta = timedelta(minutes=15)
-
-    @classmethod
-    def from_config(cls) -> Timing:
-        cfg = current_app.config
-        return cls(
-            before=timedelta(minutes=int(cfg.get("ATTENDANCE_CHECKIN_BEFORE_MINUTES", 15))),
-            after=timedelta(minutes=int(cfg.get("ATTENDANCE_CHECKIN_AFTER_MINUTES", 30))),
-            late_after=timedelta(minutes=int(cfg.get("ATTENDANCE_LATE_AFTER_MINUTES", 15))),
-        )
-
-    def opens_at(self, session: EventSession) -> datetime:
-        return session.starts_at - self.before
-
-    def closes_at(self, session: EventSession) -> datetime:
-        return session.ends_at + self.after
-
-    def is_open(self, session: EventSession, now: datetime) -> bool:
-        return self.opens_at(session) <= now <= self.closes_at(session)
-
-
 # --- who may do what ------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def can_mark(user: User, event: Event) -> bool:
@@ -140,123 +114,6 @@ def todays_sessions(user: User, day_start: datetime, day_end: datetime) -> list[
         )
     )
 
-
-# --- the sheet ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    attended: int
-    total: int
-    hours: Decimal
-    completed: bool
-
-    @property
-    def percent(self) -> int:
-        return round(self.attended * 100 / self.total) if self.total else 0
-
-
-def _hours(value) -> Decimal:
-    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def evaluate(
-    sessions: Sequence[EventSession],
-    statuses: dict[int, AttendanceStatus],
-    threshold: int,
-    programme_hours: int,
-) -> Outcome:
-    """Completion of one enrolment from its marks (session id → status).
-
-    Attended means present or late; excused is a reason for absence, not attendance.
-    Hours are the attended sessions' academic hours; when the event's sessions carry no
-    hours at all, the programme's hours are shared out evenly instead.
-    """
-    total = len(sessions)
-    attended = [s for s in sessions if statuses.get(s.id) and statuses[s.id].attended]
-    if sum(s.academic_hours or 0 for s in sessions) > 0:
-        hours = _hours(sum(s.academic_hours or 0 for s in attended))
-    else:
-        hours = _hours(Decimal(programme_hours) * len(attended) / total) if total else _hours(0)
-    # Integer arithmetic: 4 of 5 at 80% must complete, whatever floats think of 0.8.
-    completed = total > 0 and len(attended) * 100 >= threshold * total
-    return Outcome(len(attended), total, hours, completed)
-
-
-@dataclass
-class SheetRow:
-    enrollment: Enrollment
-    marks: dict[int, AttendanceMark] = field(default_factory=dict)
-    outcome: Outcome | None = None
-
-    def status(self, session_id: int) -> AttendanceStatus | None:
-        mark = self.marks.get(session_id)
-        return mark.status if mark else None
-
-
-@dataclass
-class Sheet:
-    event: Event
-    sessions: list[EventSession]
-    rows: list[SheetRow]
-
-    def session(self, session_id: int | None) -> EventSession | None:
-        return next((s for s in self.sessions if s.id == session_id), None)
-
-    def marked_count(self, session_id: int) -> int:
-        return sum(1 for r in self.rows if session_id in r.marks)
-
-    def count(self, session_id: int, status: AttendanceStatus) -> int:
-        return sum(1 for r in self.rows if r.status(session_id) is status)
-
-
-def load_sheet(event: Event) -> Sheet:
-    """The event's participants × sessions with their marks and outcomes, in four queries
-    whatever the number of people."""
-    sessions = list(
-        db.session.scalars(
-            select(EventSession)
-            .where(EventSession.event_id == event.id)
-            .order_by(EventSession.starts_at, EventSession.id)
-        )
-    )
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .join(User, User.id == Enrollment.user_id)
-            .where(Enrollment.event_id == event.id, Enrollment.status.in_(SEAT_STATUSES))
-            .options(joinedload(Enrollment.user).joinedload(User.primary_org))
-            .order_by(User.full_name, Enrollment.id)
-        )
-    )
-    rows = {e.id: SheetRow(e) for e in enrollments}
-    if rows and sessions:
-        marks = db.session.scalars(
-            select(AttendanceMark).where(
-                AttendanceMark.session_id.in_([s.id for s in sessions]),
-                AttendanceMark.enrollment_id.in_(list(rows)),
-            )
-        )
-        for mark in marks:
-            rows[mark.enrollment_id].marks[mark.session_id] = mark
-    program = event.program
-    for row in rows.values():
-        row.outcome = evaluate(
-            sessions,
-            {sid: m.status for sid, m in row.marks.items()},
-            program.completion_threshold,
-            program.academic_hours,
-        )
-    return Sheet(event, sessions, list(rows.values()))
-
-
-def default_session(sessions: Sequence[EventSession], now: datetime, timing: Timing):
-    """The session an instructor most likely wants: the latest one that has begun (with
-    the check-in margin), else the first."""
-    started = [s for s in sessions if timing.opens_at(s) <= now]
-    if started:
-        return started[-1]
-    return sessions[0] if sessions else None
 
 
 # --- marking --------------------------------------------------------------------------
@@ -516,223 +373,3 @@ def record_checkin(
         now=now,
     )
     return changes[0] if changes else None
-
-
-# --- completion -----------------------------------------------------------------------
-
-
-# Requirements beside attendance (the evaluation feature's post-test): functions
-# (event, enrollment ids) -> the ids that fail them, registered by the feature that owns
-# the rule, so that this module needs no import of it.
-COMPLETION_CHECKS: list[Callable[[Event, list[int]], set[int]]] = []
-
-
-def failing_extra_checks(event: Event, enrollment_ids: list[int]) -> set[int]:
-    failing: set[int] = set()
-    for check in COMPLETION_CHECKS:
-        failing |= check(event, enrollment_ids)
-    return failing
-
-
-@dataclass(frozen=True)
-class CompletionResult:
-    completed: int
-    not_completed: int
-
-
-def _statuses_by_enrollment(enrollment_ids: Iterable[int], session_ids: Iterable[int]):
-    result: dict[int, dict[int, AttendanceStatus]] = {}
-    ids, sids = list(enrollment_ids), list(session_ids)
-    if not ids or not sids:
-        return result
-    rows = db.session.execute(
-        select(AttendanceMark.enrollment_id, AttendanceMark.session_id, AttendanceMark.status)
-        .where(AttendanceMark.enrollment_id.in_(ids), AttendanceMark.session_id.in_(sids))
-    )
-    for enrollment_id, session_id, status in rows:
-        result.setdefault(enrollment_id, {})[session_id] = status
-    return result
-
-
-def _settle(enrollment: Enrollment, outcome: Outcome, now: datetime) -> None:
-    enrollment.attended_sessions = outcome.attended
-    enrollment.attended_hours = outcome.hours
-    if outcome.completed:
-        if enrollment.status is not EnrollmentStatus.completed:
-            enrollment.completed_at = now
-        enrollment.status = EnrollmentStatus.completed
-    else:
-        enrollment.status = EnrollmentStatus.not_completed
-        enrollment.completed_at = None
-
-
-def complete_event(event: Event, actor: User, *, now: datetime | None = None) -> CompletionResult:
-    """Close the event: each confirmed enrolment becomes completed when its share of
-    attended sessions reaches the programme's threshold, else not completed.
-
-    Raises `already_completed`, `event_not_running` (draft or cancelled), `no_sessions`,
-    `event_not_finished` (the last session has not ended yet).
-    """
-    now = now or utcnow()
-    event = lock_event(event.id)
-    if event.status is EventStatus.completed:
-        raise DomainError("already_completed", _l("This event is already completed."),
-                          status=409)
-    if event.status is not EventStatus.published:
-        raise DomainError(
-            "event_not_running", _l("Only a published event can be completed."), status=409
-        )
-    sessions = list(event.sessions)
-    if not sessions:
-        raise DomainError("no_sessions", _l("The event has no sessions."))
-    last_end = max(s.ends_at for s in sessions)
-    if last_end > now:
-        raise DomainError(
-            "event_not_finished",
-            _l("The event can be completed once its last session has ended."),
-            status=409,
-        )
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .where(Enrollment.event_id == event.id,
-                   Enrollment.status == EnrollmentStatus.confirmed)
-            .with_for_update()
-        )
-    )
-    statuses = _statuses_by_enrollment([e.id for e in enrollments], [s.id for s in sessions])
-    program = event.program
-    failing = failing_extra_checks(event, [e.id for e in enrollments])
-    done = 0
-    for enrollment in enrollments:
-        outcome = evaluate(sessions, statuses.get(enrollment.id, {}),
-                           program.completion_threshold, program.academic_hours)
-        if enrollment.id in failing:
-            outcome = replace(outcome, completed=False)
-        _settle(enrollment, outcome, now)
-        done += outcome.completed
-    event.status = EventStatus.completed
-    event.completed_at = now
-    result = CompletionResult(done, len(enrollments) - done)
-    record(actor, "event.completed", event, completed=result.completed,
-           not_completed=result.not_completed)
-    db.session.flush()
-    signals.event_completed.send(event=event)
-    return result
-
-
-def reevaluate(event: Event, enrollment_ids: set[int], *, actor: User, now: datetime) -> None:
-    """After an admin changes marks of a completed event, decide those enrolments again.
-
-    Certificates are documents and are not touched here: an enrolment that falls to
-    not completed keeps any certificate already issued until someone revokes it; the
-    audit entry `enrollment.completion_changed` says which ones flipped.
-    """
-    sessions = list(event.sessions)
-    program = event.program
-    enrollments = db.session.scalars(
-        select(Enrollment).where(
-            Enrollment.id.in_(enrollment_ids),
-            Enrollment.status.in_((EnrollmentStatus.completed, EnrollmentStatus.not_completed)),
-        )
-    )
-    enrollments = list(enrollments)
-    statuses = _statuses_by_enrollment([e.id for e in enrollments], [s.id for s in sessions])
-    failing = failing_extra_checks(event, [e.id for e in enrollments])
-    for enrollment in enrollments:
-        before = enrollment.status
-        outcome = evaluate(sessions, statuses.get(enrollment.id, {}),
-                           program.completion_threshold, program.academic_hours)
-        if enrollment.id in failing:
-            outcome = replace(outcome, completed=False)
-        _settle(enrollment, outcome, now)
-        if enrollment.status is not before:
-            record(actor, "enrollment.completion_changed", enrollment,
-                   before=before.value, after=enrollment.status.value)
-    db.session.flush()
-
-
-# --- history and summaries ------------------------------------------------------------
-
-
-def history_query(event: Event):
-    """Every change of a mark of this event, newest first."""
-    return (
-        select(AttendanceChange)
-        .join(EventSession, EventSession.id == AttendanceChange.session_id)
-        .where(EventSession.event_id == event.id)
-        .order_by(AttendanceChange.changed_at.desc(), AttendanceChange.id.desc())
-    )
-
-
-@dataclass(frozen=True)
-class Summary:
-    enrollment: Enrollment
-    sessions: int
-    past_sessions: int
-    attended: int
-    late: int
-    excused: int
-
-    @property
-    def absent(self) -> int:
-        return max(self.past_sessions - self.attended - self.excused, 0)
-
-
-def summaries_for(user: User, now: datetime | None = None) -> list[Summary]:
-    """The person's attendance per enrolment, in three queries."""
-    now = now or utcnow()
-    enrollments = list(
-        db.session.scalars(
-            select(Enrollment)
-            .where(Enrollment.user_id == user.id, Enrollment.status.in_(SEAT_STATUSES))
-            .options(selectinload(Enrollment.event).joinedload(Event.program))
-            .order_by(Enrollment.id.desc())
-            .limit(100)
-        )
-    )
-    return summarise(enrollments, now)
-
-
-def summarise(enrollments: list[Enrollment], now: datetime) -> list[Summary]:
-    """Attendance per enrolment of the given ones, in two queries whatever their number."""
-    if not enrollments:
-        return []
-    event_ids = {e.event_id for e in enrollments}
-    counts: dict[int, tuple[int, int]] = {}
-    session_rows = db.session.execute(
-        select(EventSession.event_id, func.count(), func.count().filter(
-            EventSession.starts_at <= now))
-        .where(EventSession.event_id.in_(event_ids))
-        .group_by(EventSession.event_id)
-    )
-    for event_id, total, past in session_rows:
-        counts[event_id] = (total, past)
-    tallies: dict[int, dict[AttendanceStatus, int]] = {}
-    mark_rows = db.session.execute(
-        select(AttendanceMark.enrollment_id, AttendanceMark.status, func.count())
-        .where(AttendanceMark.enrollment_id.in_([e.id for e in enrollments]))
-        .group_by(AttendanceMark.enrollment_id, AttendanceMark.status)
-    )
-    for enrollment_id, status, n in mark_rows:
-        tallies.setdefault(enrollment_id, {})[status] = n
-    result = []
-    for e in enrollments:
-        total, past = counts.get(e.event_id, (0, 0))
-        t = tallies.get(e.id, {})
-        attended = t.get(AttendanceStatus.present, 0) + t.get(AttendanceStatus.late, 0)
-        result.append(Summary(e, total, past, attended, t.get(AttendanceStatus.late, 0),
-                              t.get(AttendanceStatus.excused, 0)))
-    return result
-
-
-def own_enrollment(user: User, event: Event) -> Enrollment | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.event_id == event.id,
-            Enrollment.user_id == user.id,
-            Enrollment.status.in_(SEAT_STATUSES),
-        )
-    )

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from school.accounts.models import User
 from school.attendance import checkin as checkin_service
-from school.attendance import exports, panels, services
+from school.attendance import completion, exports, panels, services, summaries
 from school.attendance import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.attendance.forms import (
     CheckinControlForm,
@@ -33,6 +33,8 @@ from school.attendance.forms import (
     changed_cells,
 )
 from school.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
+from school.attendance.sheet import default_session, load_sheet
+from school.attendance.timing import Timing
 from school.audit.services import record_export
 from school.catalog.models import Event, EventSession, EventStatus
 from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
@@ -114,13 +116,13 @@ def sheet(event_id: int):
 
 
 def _render_sheet(event: Event, form: SheetForm, view: str):
-    sheet = services.load_sheet(event)
+    sheet = load_sheet(event)
     now = utcnow()
-    timing = services.Timing.from_config()
+    timing = Timing.from_config()
     grid = view == "all"
     selected = None
     if not grid:
-        selected = sheet.session(optional_int(view)) or services.default_session(
+        selected = sheet.session(optional_int(view)) or default_session(
             sheet.sessions, now, timing)
     finished = bool(sheet.sessions) and max(s.ends_at for s in sheet.sessions) <= now
     return render_template(
@@ -188,10 +190,9 @@ def checkin_screen(event_id: int, session_id: int):
             flash(message, "success")
         return redirect(url_for(".checkin_screen", event_id=event.id, session_id=session.id))
     now = utcnow()
-    timing = services.Timing.from_config()
+    timing = Timing.from_config()
     code = session.checkin_code
-    active = bool(code) and (session.checkin_code_expires_at is None
-                             or session.checkin_code_expires_at >= now)
+    active = timing.code_works(session, now)
     url = _checkin_url(code) if active else None
     checked_in = db.session.scalar(
         select(func.count()).select_from(AttendanceMark).where(
@@ -207,8 +208,7 @@ def checkin_screen(event_id: int, session_id: int):
         display_code=checkin_service.display_code(code) if active else None,
         qr=checkin_service.qr_svg(url) if url else None, url=url, timing=timing, now=now,
         window_open=timing.is_open(session, now), over=now > timing.closes_at(session),
-        closes=min(timing.closes_at(session), session.checkin_code_expires_at or
-                   timing.closes_at(session)),
+        closes=timing.code_closes_at(session),
         checked_in=checked_in,
         participants=participants, editable=event.status is EventStatus.published,
     )
@@ -275,7 +275,7 @@ def complete_event(event_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        result = services.complete_event(event, current_user)
+        result = completion.complete_event(event, current_user)
     except DomainError as e:
         db.session.rollback()
         flash(str(e.message), "danger")
@@ -299,7 +299,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 @allow(TEACHING)
 def export_xlsx(event_id: int):
     event = _event_for_marking(event_id)
-    sheet = services.load_sheet(event)
+    sheet = load_sheet(event)
     data, filename = exports.sheet_xlsx(sheet), exports.sheet_filename(sheet, "xlsx")
     # Recorded once the file is built: the audit's own transaction expires the loaded rows.
     record_export("attendance.exported", event, format="xlsx", rows=len(sheet.rows))
@@ -311,7 +311,7 @@ def export_xlsx(event_id: int):
 @allow(TEACHING)
 def signin_pdf(event_id: int):
     event = _event_for_marking(event_id)
-    sheet = services.load_sheet(event)
+    sheet = load_sheet(event)
     data, filename = exports.signin_pdf(sheet), exports.sheet_filename(sheet, "pdf")
     record_export("attendance.exported", event, format="pdf", rows=len(sheet.rows))
     response = _download(data, "application/pdf", filename)
@@ -324,7 +324,7 @@ def signin_pdf(event_id: int):
 @allow(TEACHING)
 def history(event_id: int):
     event = _event_for_marking(event_id)
-    query = services.history_query(event).options(
+    query = summaries.history_query(event).options(
         joinedload(AttendanceChange.enrollment).joinedload(Enrollment.user),
         joinedload(AttendanceChange.session),
         joinedload(AttendanceChange.changed_by),
@@ -354,13 +354,13 @@ def attendance_event_panel(event: Event) -> dict | None:
     user = current_user
     if not getattr(user, "is_authenticated", False) or event is None:
         return None
-    return panels.event_panel(event, services.own_enrollment(user, event), user)
+    return panels.event_panel(event, summaries.own_enrollment(user, event), user)
 
 
 @bp.app_template_global()
-def attendance_summaries(user: User | None = None) -> list[services.Summary]:
+def attendance_summaries(user: User | None = None) -> list[summaries.Summary]:
     """The person's attendance per enrolment, for /my."""
     user = user or current_user
     if not getattr(user, "is_authenticated", False):
         return []
-    return services.summaries_for(user)
+    return summaries.summaries_for(user)

@@ -18,7 +18,7 @@ from school.accounts.models import User
 from school.catalog.models import Event
 from school.certificates import documents
 from school.certificates.models import BatchStatus, CertificateBatch
-from school.certificates.services import count_pending
+from school.certificates.queries import count_pending
 from school.dbtypes import utcnow
 from school.errors import DomainError
 from school.extensions import db

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
 from school.catalog.models import Event
-from school.certificates import documents, services
+from school.certificates import documents, queries, services
 from school.certificates.models import Certificate
 from school.certificates.render import Pool
 from school.enrollment.models import Enrollment, EnrollmentStatus
@@ -73,11 +73,11 @@ def seed(rng) -> list[str]:
     pool = None
     try:
         for event_id in event_ids:
-            event = services.event_for_printing(event_id)
+            event = queries.event_for_printing(event_id)
             while room is None or issued < room:
                 size = CHUNK if room is None else min(CHUNK, room - issued)
                 enrollments = list(db.session.scalars(
-                    services.pending_query(event_id)
+                    queries.pending_query(event_id)
                     .where(~User.email.like(GENERATED_PEOPLE))
                     .options(selectinload(Enrollment.user))
                     .limit(size)

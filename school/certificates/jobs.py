@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
-from school.certificates import documents, services
+from school.certificates import documents, queries, services
 from school.certificates.models import (
     RESTART_NEEDED,
     BatchStatus,
@@ -239,10 +239,10 @@ def _plan_chunk(batch_id: int, size: int) -> _Chunk | None:
     db.session.rollback()
     try:
         batch = _running_batch(batch_id)
-        event = services.event_for_printing(batch.event_id)
+        event = queries.event_for_printing(batch.event_id)
         by = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
         enrollments = list(db.session.scalars(
-            services.pending_query(event.id, by).options(selectinload(Enrollment.user))
+            queries.pending_query(event.id, by).options(selectinload(Enrollment.user))
             .limit(size)
         ))
         if not enrollments:
@@ -272,7 +272,7 @@ def _store_chunk(batch_id: int, chunk: _Chunk, pdfs: list[bytes]) -> list[int] |
             return None
         ids = [issue.enrollment_id for issue in chunk.issues]
         still = set(db.session.scalars(
-            services.pending_query(chunk.event_id).with_only_columns(Enrollment.id)
+            queries.pending_query(chunk.event_id).with_only_columns(Enrollment.id)
             .where(Enrollment.id.in_(ids))
         ))
         if still != set(ids):
@@ -291,14 +291,14 @@ def _issue_chunk_locked(batch_id: int, size: int, render: services.Renderer) -> 
     """The last resort under contention: lock, choose, render and store in one go."""
     with write_transaction():
         batch = _running_batch(batch_id)
-        event = services.event_for_printing(batch.event_id)
+        event = queries.event_for_printing(batch.event_id)
         # Lock first, then choose: a concurrent one-by-one issue cannot slip in between.
         today = services.local_today()
         services.locked_counter(today.year)
         by = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
         enrollments = list(
             db.session.scalars(
-                services.pending_query(event.id, by)
+                queries.pending_query(event.id, by)
                 .options(selectinload(Enrollment.user))
                 .limit(size)
             )

@@ -6,7 +6,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from school.certificates import batches, services, wording
+from school.certificates import batches, queries, services, wording
 from school.certificates.forms import EmptyForm
 from school.certificates.models import Certificate
 from school.core import panels
@@ -51,7 +51,7 @@ def my_certificates(enrollments, user) -> dict:
 
 
 def _certificates(enrollments) -> list[Certificate]:
-    """services.certificates_of for the person whose enrolments (with their events and
+    """queries.certificates_of for the person whose enrolments (with their events and
     programmes) are loaded: one statement, the enrolments taken from the session."""
     if not enrollments:
         return []
@@ -71,7 +71,7 @@ def event_panel(event, enrollment, user) -> dict | None:
         return None
     panel: dict = {"manage": manages_event(user, event)}
     if panel["manage"]:
-        panel["counts"] = services.event_counts(event.id)
+        panel["counts"] = queries.event_counts(event.id)
         panel["batch"] = batches.latest_batch(event.id)
         panel["form"] = EmptyForm()
     panel["enrollment"] = enrollment

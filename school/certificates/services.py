@@ -1,4 +1,5 @@
-"""Issuing, revoking, reissuing and verifying certificates; who may see which.
+"""Issuing, revoking and reissuing certificates; their numbers; who may see an enrolment's
+documents; which letters an enrolment has.
 
 Numbers: `<PREFIX>-<YYYY>-<NNNNNN>`, one sequence per calendar year of issue (Kazakhstan
 time). The year's RegistryCounter row is locked (SELECT … FOR UPDATE on PostgreSQL; on
@@ -8,6 +9,10 @@ back with it: no duplicates and no gaps.
 
 A certificate is a document: its PDF bytes and their sha256 are stored once and never
 rewritten. A correction is a revocation plus a new certificate under a new number.
+
+The public check lives in school.certificates.verifying and the queries pages and batches
+share in school.certificates.queries. This module also names `verification` and
+`find_for_check`, which tests reach as `services.<name>`; code imports them from verifying.
 """
 
 from __future__ import annotations
@@ -19,30 +24,25 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
 
 from school import pdf, signals
 from school.accounts.models import User
-from school.attendance.models import AttendanceMark
 from school.audit.services import record
-from school.catalog.models import Event, EventSession, Program
+from school.catalog.models import Event
 from school.certificates import access, documents
-from school.certificates.models import (
-    Certificate,
-    RegistryCounter,
-)
+from school.certificates.models import Certificate, RegistryCounter
+from school.certificates.queries import event_for_printing
+from school.certificates.verifying import find_for_check, verification  # noqa: F401 (tests)
 from school.core.iin import gender_from_iin
-from school.core.names import canonical_number, holder_matches
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
-from school.i18n_fields import localized
 from school.mail import send_mail
-from school.timeutil import local_today, to_local
+from school.timeutil import local_today
 
 REGISTRY = "certificate"
 # No 0/O, 1/I/L: a code read aloud over the phone or typed from paper stays unambiguous.
@@ -71,10 +71,6 @@ def format_number(year: int, value: int) -> str:
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalize_code(code: str) -> str:
-    return "".join(code.split()).replace("-", "").upper()
 
 
 def locked_counter(year: int, name: str = REGISTRY) -> RegistryCounter:
@@ -111,46 +107,6 @@ def allocate_numbers(year: int, count: int) -> list[str]:
 
 
 # --- issuing ------------------------------------------------------------------------------
-
-
-def event_for_printing(event_id: int) -> Event | None:
-    """An event with everything its certificates print, loaded in a few queries."""
-    return db.session.scalar(
-        select(Event)
-        .where(Event.id == event_id)
-        .options(
-            selectinload(Event.program).selectinload(Program.signatories),
-            selectinload(Event.region),
-            selectinload(Event.organizer_branch),
-            selectinload(Event.organizer_union),
-            selectinload(Event.sessions),
-        )
-    )
-
-
-def pending_query(event_id: int, by: User | None = None):
-    """Completed enrolments of the event that have no valid certificate yet (of those `by`
-    may issue for, when given)."""
-    valid = select(Certificate.id).where(
-        Certificate.enrollment_id == Enrollment.id, Certificate.revoked_at.is_(None)
-    )
-    query = (
-        select(Enrollment)
-        .join(User, User.id == Enrollment.user_id)
-        .where(
-            Enrollment.event_id == event_id,
-            Enrollment.status == EnrollmentStatus.completed,
-            ~valid.exists(),
-        )
-        .order_by(User.full_name, Enrollment.id)
-    )
-    return query if by is None else access.scope_enrollments(query, by)
-
-
-def count_pending(event_id: int, by: User | None = None) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(pending_query(event_id, by).order_by(None).subquery())
-    )
 
 
 def _check_issuable(enrollment: Enrollment) -> None:
@@ -343,74 +299,6 @@ def notify_issued(certificate: Certificate) -> None:
         current_app.logger.exception("could not mail certificate %s", certificate.number)
 
 
-# --- finding and verifying ----------------------------------------------------------------
-
-
-def by_code(code: str) -> Certificate | None:
-    code = normalize_code(code)
-    if not code or len(code) > 32:
-        return None
-    return db.session.scalar(select(Certificate).where(Certificate.verification_code == code))
-
-
-def by_number(number: str) -> Certificate | None:
-    number = canonical_number(number)
-    if not number or len(number) > 32:
-        return None
-    return db.session.scalar(select(Certificate).where(Certificate.number == number))
-
-
-def find_for_check(number: str, surname: str) -> Certificate | None:
-    """The certificate with this number whose holder's surname (first word) or full name
-    matches however it was typed; None otherwise, the same answer whichever part was wrong."""
-    certificate = by_number(number or "")
-    if certificate is None or not holder_matches(surname, certificate.holder_name):
-        return None
-    return certificate
-
-
-def verification(certificate: Certificate) -> dict:
-    """What the public may see: never an IIN, e-mail or phone, nor why a certificate was
-    revoked (the reason may say why a person was struck off; staff pages show it)."""
-    enrollment = certificate.enrollment
-    event = enrollment.event
-    replaced_by = certificate.replaced_by
-    # What the certificate said when issued (its snapshot), not today's records: renaming
-    # a programme later must not rewrite what was certified.
-    printed = certificate.snapshot or {}
-    if not printed.get("program_ru"):  # issued before snapshots and not migrated
-        printed = {**documents.certificate_snapshot(event), **printed}
-    program_title = localized(_Fields(printed, "program"), "title")
-    event_title = localized(_Fields(printed, "event_title"), "title") or program_title
-    issuer = ({"ru": printed["issuer_ru"], "kk": printed["issuer_kk"]}
-              if printed.get("issuer_ru") else
-              documents.by_lang("CERTIFICATE_ISSUER", documents.ISSUER))
-    return {
-        "status": certificate.status,
-        "number": certificate.number,
-        "holder_name": certificate.holder_name,
-        "program": program_title,
-        "event_title": event_title,
-        "dates": printed["dates"],
-        "hours": printed["hours_n"],
-        "issuer": issuer,
-        "organizer_ru": printed["organizer_ru"],
-        "organizer_kk": printed["organizer_kk"],
-        "issued_at": certificate.issued_at,
-        "revoked_at": certificate.revoked_at,
-        "replaced_by": replaced_by.number if replaced_by is not None else None,
-    }
-
-
-class _Fields:
-    """A snapshot's `<prefix>_ru/_kk/_en` values as `title_<lang>` attributes, for
-    i18n_fields.localized."""
-
-    def __init__(self, snapshot: dict, prefix: str):
-        for lang in ("ru", "kk", "en"):
-            setattr(self, f"title_{lang}", snapshot.get(f"{prefix}_{lang}"))
-
-
 # --- who may see what ---------------------------------------------------------------------
 
 
@@ -432,52 +320,6 @@ def can_see_enrollment(user, enrollment: Enrollment) -> bool:
         if grant.union_id is not None and grant.union_id == enrollment.union_id:
             return True
     return False
-
-
-
-
-def certificates_of(user: User) -> list[Certificate]:
-    """A person's certificates, newest first, with what the list shows loaded."""
-    return list(
-        db.session.scalars(
-            select(Certificate)
-            .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
-            .where(Enrollment.user_id == user.id)
-            .options(
-                selectinload(Certificate.enrollment)
-                .selectinload(Enrollment.event)
-                .selectinload(Event.program),
-                selectinload(Certificate.replaced_by),
-            )
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-        )
-    )
-
-
-def valid_certificates(event_id: int, only_ids: Iterable[int] | None = None):
-    query = (
-        select(Certificate)
-        .join(Enrollment, Enrollment.id == Certificate.enrollment_id)
-        .where(Enrollment.event_id == event_id, Certificate.revoked_at.is_(None))
-        .order_by(Certificate.number)
-    )
-    if only_ids is not None:
-        query = query.where(Certificate.id.in_(list(only_ids)))
-    return query
-
-
-def event_counts(event_id: int) -> dict[str, int]:
-    completed = db.session.scalar(
-        select(func.count(Enrollment.id)).where(
-            Enrollment.event_id == event_id, Enrollment.status == EnrollmentStatus.completed
-        )
-    )
-    issued = db.session.scalar(
-        select(func.count(Certificate.id))
-        .join(Enrollment, and_(Enrollment.id == Certificate.enrollment_id))
-        .where(Enrollment.event_id == event_id, Certificate.revoked_at.is_(None))
-    )
-    return {"completed": completed or 0, "issued": issued or 0}
 
 
 # --- letters ------------------------------------------------------------------------------
@@ -502,38 +344,30 @@ def letter_pdf(kind: str, lang: str, enrollment: Enrollment, *, today: date | No
     return letter_document(kind, lang, enrollment, today=today).pdf
 
 
+# The register of outgoing letters belongs to the releases feature, which sits above this
+# one: it hands its function in when it loads (school.releases.receivers), so that the
+# letter route and the panels here need no import of it.
+LetterSource = Callable[..., object]
+_letter_source: list[LetterSource] = []
+
+
+def provide_letters(source: LetterSource) -> None:
+    """Set the register's `source(kind, lang, enrollment, *, today, create)`: the stored
+    letter when it still holds, else — when `create` — one numbered, rendered and stored
+    now; None when there is none and not `create`."""
+    _letter_source[:] = [source]
+
+
 def letter_document(kind: str, lang: str, enrollment: Enrollment, *, today: date | None = None,
                     issue: bool = True):
-    """The registered letter (school.releases.letters): the stored one when it still holds,
-    else — when `issue` — numbered, rendered and stored now (takes the register's lock:
-    on SQLite call it inside a write transaction). None when there is none and not `issue`."""
-    from school.releases import letters
-
-    if kind not in LETTER_KINDS or lang not in LETTER_LANGS:
+    """The registered letter: the stored one when it still holds, else — when `issue` —
+    numbered, rendered and stored now (takes the register's lock: on SQLite call it inside
+    a write transaction). None when there is none and not `issue`."""
+    if kind not in LETTER_KINDS or lang not in LETTER_LANGS or not _letter_source:
         raise DomainError("unknown_letter", _l("There is no such letter."), status=404)
     if not letter_available(kind, enrollment):
         raise DomainError(
             "letter_not_available", _l("This letter is not available for this enrolment."),
             status=404,
         )
-    employer = letters.letter_employer(enrollment) if kind == "release" else None
-    stored = letters.current(enrollment.id, kind, lang)
-    if stored is not None and (employer is None or stored.employer_id == employer.id):
-        return stored
-    if not issue:
-        return None
-    event_for_printing(enrollment.event_id)  # loads the programme, signatories, sessions
-    attended_days = None
-    if kind == "participation":
-        starts = db.session.scalars(
-            select(EventSession.starts_at)
-            .join(AttendanceMark, AttendanceMark.session_id == EventSession.id)
-            .where(
-                AttendanceMark.enrollment_id == enrollment.id,
-                AttendanceMark.status.in_(["present", "late"]),
-            )
-            .order_by(EventSession.starts_at)
-        )
-        attended_days = sorted({to_local(s).date() for s in starts})
-    return letters.issue(kind, lang, enrollment, employer=employer,
-                         attended_days=attended_days, today=today)
+    return _letter_source[0](kind, lang, enrollment, today=today, create=issue)

@@ -29,8 +29,10 @@ from school.certificates import (
     batches,
     jobs,
     panels,
+    queries,
     revoked,
     services,
+    verifying,
     zipnames,
 )
 from school.certificates import people as _people  # noqa: F401  (receivers: people merged, closed)
@@ -56,7 +58,7 @@ def _verify_limit() -> str:
 
 def _certificate_for(number: str, *, manage: bool = False) -> Certificate:
     """The certificate if the current person may see it (or manage it); else 404."""
-    certificate = services.by_number(number)
+    certificate = verifying.by_number(number)
     if certificate is None:
         abort(404)
     enrollment = certificate.enrollment
@@ -82,11 +84,11 @@ def _managed_event(event_id: int) -> Event:
 @allow(PUBLIC)
 @limiter.limit(_verify_limit)
 def verify(code: str):
-    certificate = services.by_code(code)
+    certificate = verifying.by_code(code)
     if certificate is None:  # still a 404, but one that says what was not found
         return render_template("certificates/verify_unknown.html"), 404
     return render_template(
-        "certificates/verify.html", v=services.verification(certificate), code=code
+        "certificates/verify.html", v=verifying.verification(certificate), code=code
     )
 
 
@@ -96,14 +98,12 @@ def verify(code: str):
 def verify_form():
     form = VerifyForm()
     if form.validate_on_submit():
-        certificate = services.find_for_check(form.number.data, form.surname.data)
+        certificate = verifying.find_for_check(form.number.data, form.surname.data)
         if certificate is not None:
             return redirect(url_for(".verify", code=certificate.verification_code))
-        from school.releases.letters import find_for_check as find_letter
-
-        letter = find_letter(form.number.data, form.surname.data)
-        if letter is not None:  # a release letter's number: shown here, never by URL
-            return render_template("releases/verify_letter.html", letter=letter)
+        page = verifying.other_document_page(form.number.data, form.surname.data)
+        if page is not None:  # a release letter's number: shown here, never by URL
+            return page
         flash(_("No certificate with this number and surname was found."), "warning")
     return render_template("certificates/verify_form.html", form=form)
 
@@ -180,7 +180,7 @@ def event_certificates(event_id: int):
     rows = sorted(enrollments, key=lambda e: (e.user.full_name, e.id))
     return render_template(
         "certificates/event.html", event=event, rows=rows, by_enrollment=by_enrollment,
-        counts=services.event_counts(event.id), batch=batches.latest_batch(event.id),
+        counts=queries.event_counts(event.id), batch=batches.latest_batch(event.id),
         form=EmptyForm(),
     )
 
@@ -251,7 +251,7 @@ def event_zip(event_id: int):
     count = 0
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         query = access.scope_enrollments(
-            services.valid_certificates(event.id), current_user
+            queries.valid_certificates(event.id), current_user
         ).with_only_columns(Certificate.number, Certificate.holder_name, Certificate.pdf)
         taken: set[str] = set()  # files named by holder and number (zipnames)
         for number, holder, data in db.session.execute(query.execution_options(yield_per=50)):
@@ -282,7 +282,7 @@ def detail(number: str):
     certificate = _certificate_for(number)
     return render_template(
         "certificates/detail.html", certificate=certificate,
-        v=services.verification(certificate),
+        v=verifying.verification(certificate),
         manage=access.can_act_on(current_user, certificate.enrollment),
         revoke_form=RevokeForm(prefix="revoke"), reissue_form=ReissueForm(prefix="reissue"),
     )

@@ -249,7 +249,7 @@ def submit_attempt(attempt: Attempt, answers: dict[int, list[int]] | None = None
 
 
 def _complete_after_pass(attempt: Attempt, now: datetime) -> None:
-    from school.attendance.services import reevaluate
+    from school.attendance.completion import reevaluate
 
     enrollment = db.session.get(Enrollment, attempt.enrollment_id)
     event = enrollment.event

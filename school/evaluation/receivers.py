@@ -4,7 +4,7 @@ post-test as a completion requirement beside attendance."""
 from __future__ import annotations
 
 from school import signals
-from school.attendance import services as attendance
+from school.attendance import completion as attendance
 from school.evaluation import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.evaluation import quizzes, services
 

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from school.accounts.models import Role, RoleGrant, User
+from school.attendance import completion
 from school.attendance import services as attendance
 from school.attendance.models import AttendanceStatus
 from school.catalog import services as catalog
@@ -65,7 +66,7 @@ def seed(rng) -> list[str]:
             status = AttendanceStatus.present if here else AttendanceStatus.absent
             marks.append(attendance.MarkInput(enrollment.id, session.id, status))
     attendance.save_marks(event, coordinator, marks)
-    attendance.complete_event(event, coordinator)
+    completion.complete_event(event, coordinator)
     db.session.flush()
     base = current_app.config["BASE_URL"]
     return [f"Records: one seminar entered after it was held, {len(added)} participants: "

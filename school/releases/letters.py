@@ -21,7 +21,10 @@ from sqlalchemy import func, select
 
 from school import pdf
 from school.accounts.models import Category
+from school.attendance.models import AttendanceMark
+from school.catalog.models import EventSession
 from school.certificates import documents
+from school.certificates.queries import event_for_printing
 from school.certificates.services import locked_counter
 from school.core.names import canonical_number, holder_matches
 from school.dbtypes import utcnow
@@ -29,7 +32,7 @@ from school.enrollment.models import Enrollment
 from school.errors import DomainError
 from school.extensions import db
 from school.releases.models import Agreement, Employer, OutgoingLetter
-from school.timeutil import local_today
+from school.timeutil import local_today, to_local
 
 REGISTRY = "letter"
 DEFAULT_PREFIX = "FPRK-L"
@@ -156,6 +159,35 @@ def basis(lang: str, agreement: Agreement | None, enrollment: Enrollment) -> str
 
 
 # --- issuing ------------------------------------------------------------------------------
+
+
+def document(kind: str, lang: str, enrollment: Enrollment, *, today: date | None = None,
+             create: bool = True) -> OutgoingLetter | None:
+    """The letter the certificates feature serves (registered with
+    certificates.services.provide_letters; it has checked the kind, language and that the
+    enrolment has such a letter): the stored one when it still holds, else — when `create`
+    — numbered, rendered and stored now. None when there is none and not `create`."""
+    employer = letter_employer(enrollment) if kind == "release" else None
+    stored = current(enrollment.id, kind, lang)
+    if stored is not None and (employer is None or stored.employer_id == employer.id):
+        return stored
+    if not create:
+        return None
+    event_for_printing(enrollment.event_id)  # loads the programme, signatories, sessions
+    attended_days = None
+    if kind == "participation":
+        starts = db.session.scalars(
+            select(EventSession.starts_at)
+            .join(AttendanceMark, AttendanceMark.session_id == EventSession.id)
+            .where(
+                AttendanceMark.enrollment_id == enrollment.id,
+                AttendanceMark.status.in_(["present", "late"]),
+            )
+            .order_by(EventSession.starts_at)
+        )
+        attended_days = sorted({to_local(s).date() for s in starts})
+    return issue(kind, lang, enrollment, employer=employer, attended_days=attended_days,
+                 today=today)
 
 
 def issue(kind: str, lang: str, enrollment: Enrollment, *, employer: Employer | None = None,

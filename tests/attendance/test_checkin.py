@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from school.attendance import checkin, services
 from school.attendance.models import AttendanceMark, AttendanceStatus
-from school.attendance.services import MarkInput, Timing
+from school.attendance.services import MarkInput
+from school.attendance.timing import Timing
 from school.catalog.models import EventStatus
 from school.errors import DomainError
 from school.extensions import db

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from school.attendance.completion import complete_event
 from school.attendance.models import AttendanceStatus
-from school.attendance.services import MarkInput, complete_event, load_sheet, save_marks
+from school.attendance.services import MarkInput, save_marks
+from school.attendance.sheet import load_sheet
 from school.audit.models import AuditEntry
 from school.catalog.models import ApprovalMode, EventQuota
 from school.enrollment import holds, services, substitutions, transfers, twostep, walkins

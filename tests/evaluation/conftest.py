@@ -72,7 +72,7 @@ def post_test(finished):
 
 
 def complete(finished, now=COMPLETED_AT):
-    from school.attendance.services import complete_event
+    from school.attendance.completion import complete_event
     from school.extensions import write_transaction
 
     with write_transaction():

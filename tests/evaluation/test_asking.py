@@ -59,8 +59,8 @@ def test_no_questionnaire_no_invitations(finished, outbox):
 
 def test_reminder_command_is_idempotent(app, default_questionnaire, make_event, make_user,
                                         make_enrollment, outbox):
+    from school.attendance.completion import complete_event
     from school.attendance.models import AttendanceMark, AttendanceStatus
-    from school.attendance.services import complete_event
     from school.dbtypes import utcnow
 
     today = utcnow().date()
