@@ -8,9 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from school.catalog.models import Event, Program
+from school.core.edge import attempt
 from school.core.exports import download
-from school.core.utils import flash_domain_error, get_or_404, optional_int
-from school.errors import DomainError
+from school.core.utils import get_or_404, optional_int
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization, Region
 from school.permissions import (
@@ -154,13 +154,11 @@ def event_costs(event_id: int):
     errors: dict[str, str] = {}
     values = {line.value: request.form.get(line.value, "") for line in BUDGET_LINE_LABELS}
     if request.method == "POST":
-        try:
+        with attempt(show=False) as done:
             actuals.save_costs(event, values, current_user)
-        except DomainError as e:
-            db.session.rollback()
-            errors[e.field or ""] = str(e.message)
+        if not done:
+            errors[done.error.field or ""] = str(done.error.message)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("planning.event_costs", event_id=event.id))
     else:
@@ -188,14 +186,10 @@ def save_calendar():
     year = optional_int(request.form.get("year")) or 0
     form = CalendarForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             calendar.save_deadlines(year, {level.value: form[level.value].data
                                            for level in PlanLevel}, current_user)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("planning.calendar_page", year=year))
     return render_template("planning/calendar.html", year=year, form=form,
