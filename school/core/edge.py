@@ -49,8 +49,9 @@ class attempt:  # lower case: it reads as a statement, `with attempt(form) as do
 
     `category` is the flash category of refusals that have no field on the form.
     `abort_on` lists the error statuses that are an HTTP answer rather than a message (a
-    service's "not found" is the page's 404). `show=False` only rolls back: the view shows
-    `done.error` itself. Truthy when the block succeeded; `error` holds the refusal.
+    service's "not found" is the page's 404). `show=False` only rolls back: the view looks at
+    `done.error` and shows it (`done.show_error()`) or answers otherwise.
+    Truthy when the block succeeded; `error` holds the refusal.
     """
 
     def __init__(self, form=None, *, category: str = "danger", abort_on: Iterable[int] = (),
@@ -75,11 +76,24 @@ class attempt:  # lower case: it reads as a statement, `with attempt(form) as do
         if exc.status in self.abort_on:
             abort(exc.status)
         if self.show:
-            flash_domain_error(self.form, exc, self.category)
+            self.show_error()
         return True
+
+    def show_error(self) -> None:
+        """What `show=True` does, for a view that first looked at the refusal."""
+        flash_domain_error(self.form, self.error, self.category)
 
     def __bool__(self) -> bool:
         return self.error is None
+
+
+def commit_or_refuse(action: Callable[[], object], success: str, form=None) -> bool:
+    """`attempt` around one service call: True, with `success` flashed, once it committed."""
+    with attempt(form) as done:
+        action()
+    if done:
+        flash(success, "success")
+    return bool(done)
 
 
 # --- upload → preview → confirm ------------------------------------------------------------
