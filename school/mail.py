@@ -18,6 +18,8 @@ from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from markupsafe import Markup, escape
 
+from school.core.text import one_line
+
 _URL = re.compile(r"https?://[^\s<>\"»]+")
 
 
@@ -83,7 +85,7 @@ def build_message(to: str, template: str, *, locale: str | None = None,
     from school.accounts.consent import mail_allowed
 
     message = SchoolMessage(
-        subject=" ".join(subject.split()),
+        subject=one_line(subject),
         body=body,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         # Without the person's consent only the invitation goes out (issue 13): a letter

@@ -19,6 +19,7 @@ from school.accounts import iin as iin_rules
 from school.accounts import iin_claims
 from school.accounts.models import Category, ConsentRecord, Role, RoleGrant, User
 from school.audit.services import record
+from school.core.text import one_line
 from school.errors import DomainError, Problems
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
@@ -66,12 +67,8 @@ def check_password_strength(password: str, field: str = "password") -> None:
 
 
 def _clean_text(value: str | None, limit: int) -> str | None:
-    if value is None:
-        return None
     # NUL and other control characters have no place in a name or a workplace.
-    cleaned = "".join(ch for ch in value if ch.isprintable() or ch == " ").strip()
-    cleaned = " ".join(cleaned.split())
-    return cleaned[:limit] or None
+    return one_line(value, limit) or None
 
 
 def _check_name(raw: str | None) -> str:

@@ -40,6 +40,7 @@ from school.audit.services import record
 from school.catalog.models import Event, EventSession
 from school.catalog.services import lock_event
 from school.core.sheets import Limits, UploadRefused, read_table
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.errors import DomainError
@@ -164,7 +165,7 @@ def _as_csv(data: bytes) -> bytes:
 
 
 def _key(text) -> str:
-    return " ".join(str(text or "").replace("\ufeff", "").strip().lower().split())
+    return one_line(text).lower()  # a byte-order mark does not print: dropped
 
 
 def _columns(header: list) -> dict[str, int]:
@@ -232,7 +233,7 @@ def _raw_minutes(value) -> float | None:
 
 
 def _name(value) -> str:
-    text = " ".join(str(value or "").split())
+    text = one_line(value)
     return re.sub(r"\s*\([^)]*\)\s*$", "", text) or text  # Zoom: "Name (Original Name)"
 
 

@@ -28,6 +28,7 @@ from school.attendance.models import AttendanceChange, AttendanceMark, Attendanc
 from school.audit.services import record
 from school.catalog.models import Event, EventSession, EventStatus, event_instructor
 from school.catalog.services import lock_event
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment, EnrollmentStatus
 from school.errors import DomainError
@@ -288,10 +289,7 @@ class MarkInput:
 
 
 def clean_text(value: str | None, limit: int) -> str | None:
-    if value is None:
-        return None
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in value)
-    return " ".join(cleaned.split())[:limit] or None
+    return one_line(value, limit) or None
 
 
 

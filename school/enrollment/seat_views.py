@@ -16,6 +16,7 @@ from school.accounts.services import people_query
 from school.attendance.services import can_mark
 from school.catalog.models import Event, EventQuota
 from school.core.edge import attempt
+from school.core.text import one_line
 from school.core.utils import get_or_404, optional_int
 from school.enrollment import holds, services, substitutions, transfers, walkins
 from school.enrollment.models import Enrollment
@@ -78,7 +79,7 @@ def substitute(enrollment_id: int):
         status = 400
     elif request.method == "POST":
         status = 400
-    q = " ".join(request.args.get("q", "").split())[:100]
+    q = one_line(request.args.get("q"), 100)
     people = []
     if len(q) >= 3:
         people = list(db.session.scalars(people_query(me, search=q).where(
@@ -152,7 +153,7 @@ def walk_in(event_id: int):
         status = 400
     elif request.method == "POST":
         status = 400
-    q = " ".join(request.args.get("q", "").split())[:100]
+    q = one_line(request.args.get("q"), 100)
     people = walkins.search_people(q, me)
     seats = services.Seats.count(event)
     return render_template("enrollment/walk_in.html", event=event, form=form, q=q,
