@@ -36,11 +36,11 @@ from school.catalog.forms import (
     SessionForm,
 )
 from school.catalog.models import (
-    EVENT_STATUS_LABELS,
     Event,
     EventFormat,
     EventKind,
     EventSession,
+    EventStatus,
     Program,
 )
 from school.core import formatting
@@ -265,7 +265,7 @@ def manage_events():
     items, page, pages, total = paginate(query, per_page=30)
     return render_template(
         "catalog/manage_events.html", items=items, page=page, pages=pages, total=total,
-        status=status, q=search, statuses=EVENT_STATUS_LABELS,
+        status=status, q=search, statuses=EventStatus.labels(),
         counts=services.confirmed_counts(e.id for e in items),
         may_create=current_user.is_admin or current_user.has_role("coordinator"),
     )

@@ -39,7 +39,7 @@ KIND = {
     EventKind.round_table: {"ru": "круглый стол", "kk": "дөңгелек үстел"},
 }
 FORMAT = {
-    # The interface's words for the formats (EVENT_FORMAT_LABELS), in lower case.
+    # The interface's words for the formats (EventFormat's labels), in lower case.
     EventFormat.in_person: {"ru": "очный", "kk": "бетпе-бет"},
     EventFormat.online: {"ru": "онлайн", "kk": "онлайн"},
     EventFormat.hybrid: {"ru": "смешанный", "kk": "аралас"},

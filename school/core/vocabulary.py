@@ -128,10 +128,9 @@ class Header:
 
 
 def _categories() -> Vocabulary:
-    from school.accounts.models import CATEGORY_LABELS
     from school.accounts.models import Category as C
 
-    return Vocabulary(CATEGORY_LABELS, {
+    return Vocabulary(C.labels(), {
         C.chair: ("Председатель ППО", "Председатель", "Пред. ППО", "Председатель профкома",
                   "Председатель первичной профсоюзной организации", "ППО төрағасы",
                   "БКҰ төрағасы", "Төраға", "Бастауыш ұйымның төрағасы", "Chair", "Chairman",
@@ -163,9 +162,8 @@ def _categories() -> Vocabulary:
 
 def _branch_kinds() -> Vocabulary:
     from school.orgs.models import BranchKind as K
-    from school.orgs.services import BRANCH_KIND_LABELS
 
-    return Vocabulary(BRANCH_KIND_LABELS, {
+    return Vocabulary(K.labels(), {
         K.oblast: ("Областной", "Областной филиал", "Область", "Облыстық", "Облыс",
                    "Облыстық филиал", "Regional", "Region"),
         K.city: ("Городской", "Городской филиал", "Город", "Қалалық", "Қала",
@@ -266,7 +264,7 @@ def org_columns() -> tuple[Column, ...]:
 def _commission_vocabularies() -> tuple[Vocabulary, Vocabulary, Vocabulary]:
     from school.commissions import models as m
 
-    bodies = Vocabulary(m.BODY_KIND_LABELS, {
+    bodies = Vocabulary(m.BodyKind.labels(), {
         m.BodyKind.conciliation_commission: (
             "Согласительная комиссия", "Согласительная", "СК", "Келісу комиссиясы", "Келісу"),
         m.BodyKind.audit_commission: ("Ревизионная комиссия", "Ревкомиссия", "Ревизионная",
@@ -276,7 +274,7 @@ def _commission_vocabularies() -> tuple[Vocabulary, Vocabulary, Vocabulary]:
         m.BodyKind.youth_council: ("Молодёжный совет", "Молодежный совет", "Молодёжка",
                                    "Жастар кеңесі"),
     }, unknown=_l("Unknown body %(text)s. Allowed values: %(allowed)s."))
-    roles = Vocabulary(m.MEMBER_ROLE_LABELS, {
+    roles = Vocabulary(m.MemberRole.labels(), {
         m.MemberRole.chair: ("Председатель", "Председатель комиссии", "Пред.", "Төраға",
                              "Комиссия төрағасы", "Chairman"),
         m.MemberRole.deputy_chair: ("Зам. председателя", "Заместитель председателя",
@@ -285,7 +283,7 @@ def _commission_vocabularies() -> tuple[Vocabulary, Vocabulary, Vocabulary]:
         m.MemberRole.secretary: ("Секретарь", "Хатшы"),
         m.MemberRole.member: ("Член", "Член комиссии", "Мүше", "Мүшесі", "Комиссия мүшесі"),
     }, unknown=_l("Unknown role %(text)s. Allowed values: %(allowed)s."))
-    sides = Vocabulary(m.SIDE_LABELS, {
+    sides = Vocabulary(m.Side.labels(), {
         m.Side.union: ("Профсоюз", "От профсоюза", "Сторона профсоюза", "Кәсіподақ",
                        "Кәсіподақ тарапы", "Union side"),
         m.Side.employer: ("Работодатель", "От работодателя", "Сторона работодателя",

@@ -17,12 +17,6 @@ from school.i18n_fields import current_lang
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
 from school.permissions import visible_branch_ids
 
-BRANCH_KIND_LABELS = {
-    BranchKind.oblast: _l("Regional (oblast) branch"),
-    BranchKind.city: _l("City branch"),
-    BranchKind.local: _l("Local union"),
-}
-
 
 def name_column(model):
     """The name column for sorting in the current language."""

@@ -108,7 +108,7 @@ def branches():
     return render_template(
         "orgs/branches.html", items=items, page=page, pages=pages, total=total, q=search,
         union_id=union_id, region_id=region_id, unions=services.unions(),
-        regions=services.regions(), kind_labels=services.BRANCH_KIND_LABELS,
+        regions=services.regions(),
     )
 
 

@@ -25,7 +25,7 @@ from school.permissions import (
 from school.planning import actuals, calendar, exports
 from school.planning.consolidate import consolidate
 from school.planning.forms import CalendarForm
-from school.planning.models import BUDGET_LINE_LABELS, Plan, PlanLevel
+from school.planning.models import BudgetLine, Plan, PlanLevel
 from school.planning.views import bp, year_arg
 
 
@@ -86,7 +86,7 @@ def consolidated():
     return render_template(
         "planning/consolidated.html", year=year, cons=cons, units=units, actual=actual,
         people=people, money=money, programs=programs, union_filter=union_filter,
-        unions=list(cons.tree.unions.values()), line_labels=BUDGET_LINE_LABELS,
+        unions=list(cons.tree.unions.values()), line_labels=BudgetLine.labels(),
         deadlines=calendar.deadlines(year),
     )
 
@@ -152,7 +152,7 @@ def event_costs(event_id: int):
     if not manages_event(current_user, event):
         abort(404)
     errors: dict[str, str] = {}
-    values = {line.value: request.form.get(line.value, "") for line in BUDGET_LINE_LABELS}
+    values = {line.value: request.form.get(line.value, "") for line in BudgetLine}
     if request.method == "POST":
         with attempt(show=False) as done:
             actuals.save_costs(event, values, current_user)
@@ -167,7 +167,7 @@ def event_costs(event_id: int):
         values = {line.value: format_tenge(v).replace("\u202f", " ")
                   for line, v in actuals.costs_of(event).items()}
     return render_template("planning/event_costs.html", event=event, values=values,
-                           errors=errors, labels=BUDGET_LINE_LABELS), (400 if errors else 200)
+                           errors=errors, labels=BudgetLine.labels()), (400 if errors else 200)
 
 
 @bp.get("/calendar")
