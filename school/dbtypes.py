@@ -4,8 +4,41 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
+
+
+class LabelledEnum(enum.StrEnum):
+    """A value stored as a short string, with the words people see for it.
+
+    Members are declared `confirmed = "confirmed", _l("Confirmed")`: the string is the value
+    (stored as before: the column type and its CHECK constraint do not change), the lazy
+    label is `lazy_label` (for form fields built at import time) and `label` is it
+    translated for the current reader.
+    """
+
+    lazy_label: Any
+
+    def __new__(cls, value: str, label: Any = None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.lazy_label = value if label is None else label
+        return member
+
+    @property
+    def label(self) -> str:
+        return str(self.lazy_label)
+
+    @classmethod
+    def labels(cls) -> dict[LabelledEnum, Any]:
+        """Every member with its lazy label, in order (for pages that list them all)."""
+        return {member: member.lazy_label for member in cls}
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, Any]]:
+        """(value, lazy label) of every member in order, for a select field."""
+        return [(member.value, member.lazy_label) for member in cls]
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:

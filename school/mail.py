@@ -28,6 +28,7 @@ from flask_mailman import EmailMultiAlternatives
 from markupsafe import Markup, escape
 from sqlalchemy import event
 
+from school.core.text import one_line
 from school.extensions import db
 
 _URL = re.compile(r"https?://[^\s<>\"»]+")
@@ -95,7 +96,7 @@ def build_message(to: str, template: str, *, locale: str | None = None,
     from school.accounts.consent import mail_allowed
 
     message = SchoolMessage(
-        subject=" ".join(subject.split()),
+        subject=one_line(subject),
         body=body,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         # Without the person's consent only the invitation goes out (issue 13): a letter

@@ -14,9 +14,8 @@ from flask_login import current_user, logout_user
 from school.accounts import consent, privacy, privacy_cli, sessions
 from school.accounts.forms import EmptyForm
 from school.accounts.views import _current_session_key, bp
+from school.core.edge import attempt
 from school.core.utils import safe_next
-from school.errors import DomainError
-from school.extensions import db
 from school.permissions import SIGNED_IN, allow
 
 privacy_cli.register(bp)
@@ -51,14 +50,10 @@ def consent_page():
         return redirect(target)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             consent.accept(user, locale=str(get_locale() or "ru"),
                            ip_address=request.remote_addr)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Thank you: your consent has been recorded."), "success")
             return redirect(target)
     return render_template("accounts/consent.html", form=form, decline_form=EmptyForm())
@@ -69,14 +64,11 @@ def consent_page():
 def consent_decline():
     user = current_user._get_current_object()
     if EmptyForm().validate_on_submit():
-        try:
+        with attempt() as done:
             consent.decline(user, ip_address=request.remote_addr)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "danger")
+            sessions.revoke_key(_current_session_key())
+        if not done:
             return redirect(url_for("core.index"))
-        sessions.revoke_key(_current_session_key())
-        db.session.commit()
         logout_user()
         flash(_("You have declined the consent, so you have been signed out. Your data are "
                 "not used for anything else; sign in again if you change your mind."), "info")

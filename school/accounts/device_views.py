@@ -8,8 +8,7 @@ from flask_login import current_user, logout_user
 
 from school.accounts import sessions
 from school.accounts.views import _current_session_key, bp
-from school.errors import DomainError
-from school.extensions import db
+from school.core.edge import attempt
 from school.permissions import SIGNED_IN, allow
 
 
@@ -18,13 +17,10 @@ from school.permissions import SIGNED_IN, allow
 def revoke_session(session_id: int):
     user = current_user._get_current_object()
     this_one = sessions.find(user.id, _current_session_key() or "")
-    try:
+    with attempt() as done:
         sessions.revoke_one(user, session_id)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    if not done:
         return redirect(url_for("accounts.profile"))
-    db.session.commit()
     if this_one is not None and this_one.id == session_id:
         logout_user()
         flash(_("You have logged out."), "info")
@@ -37,8 +33,8 @@ def revoke_session(session_id: int):
 @allow(SIGNED_IN)
 def revoke_all_sessions():
     user = current_user._get_current_object()
-    sessions.sign_out_everywhere(user)
-    db.session.commit()
+    with attempt():
+        sessions.sign_out_everywhere(user)
     logout_user()
     flash(_("You have been signed out on every device."), "info")
     return redirect(url_for("accounts.login"))

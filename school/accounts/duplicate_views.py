@@ -10,9 +10,8 @@ from flask_login import current_user
 from school.accounts import duplicates
 from school.accounts.forms import EmptyForm
 from school.accounts.views import _person_or_404, bp
+from school.core.edge import attempt
 from school.core.utils import optional_int
-from school.errors import DomainError
-from school.extensions import db
 from school.permissions import STAFF, allow
 
 
@@ -34,13 +33,10 @@ def merge_people():
         flash(_("Choose the account to keep."), "warning")
         return redirect(url_for("accounts.duplicates_list"))
     keep, other = _person_or_404(keep_id), _person_or_404(other_id)
-    try:
+    with attempt() as done:
         result = duplicates.merge(keep, other, current_user)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    if not done:
         return redirect(url_for("accounts.duplicates_list"))
-    db.session.commit()
     flash(_("The accounts have been merged into %(name)s.", name=keep.full_name), "success")
     for _event, kept, dropped in result.settled:
         flash(_("Both were enrolled in the same event: the better status was kept "

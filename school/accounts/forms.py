@@ -7,12 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from school.accounts.models import CATEGORY_LABELS
+from school.accounts.models import Category
 from school.core.utils import optional_int
 
 
 def category_choices():
-    return [("", _l("— choose —"))] + [(c.value, label) for c, label in CATEGORY_LABELS.items()]
+    return [("", _l("— choose —")), *Category.choices()]
 
 
 class LoginForm(FlaskForm):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 from school.i18n_fields import bilingual
 
@@ -21,54 +20,25 @@ if TYPE_CHECKING:
     from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
 
 
-class Category(enum.StrEnum):
-    chair = "chair"
-    deputy_chair = "deputy_chair"
-    committee_member = "committee_member"
-    treasurer = "treasurer"
-    audit_commission = "audit_commission"
-    conciliation_commission = "conciliation_commission"
-    youth_council = "youth_council"
-    activist = "activist"
-    staff = "staff"
-
-    @property
-    def label(self) -> str:
-        return str(CATEGORY_LABELS[self])
+class Category(LabelledEnum):
+    chair = "chair", _l("Chair of primary union organisation")
+    deputy_chair = "deputy_chair", _l("Deputy chair")
+    committee_member = "committee_member", _l("Union committee member")
+    treasurer = "treasurer", _l("Treasurer")
+    audit_commission = "audit_commission", _l("Audit commission member")
+    conciliation_commission = "conciliation_commission", _l("Conciliation commission member")
+    youth_council = "youth_council", _l("Youth council member")
+    activist = "activist", _l("Union activist")
+    staff = "staff", _l("Union staff")
 
 
-CATEGORY_LABELS = {
-    Category.chair: _l("Chair of primary union organisation"),
-    Category.deputy_chair: _l("Deputy chair"),
-    Category.committee_member: _l("Union committee member"),
-    Category.treasurer: _l("Treasurer"),
-    Category.audit_commission: _l("Audit commission member"),
-    Category.conciliation_commission: _l("Conciliation commission member"),
-    Category.youth_council: _l("Youth council member"),
-    Category.activist: _l("Union activist"),
-    Category.staff: _l("Union staff"),
-}
-
-
-class Role(enum.StrEnum):
-    admin = "admin"
-    coordinator = "coordinator"
-    instructor = "instructor"
-    trainee = "trainee"
-    chair = "chair"  # chair or deputy chair of one primary organisation (planning)
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.admin: _l("Training-centre administrator"),
-    Role.coordinator: _l("Branch coordinator"),
-    Role.instructor: _l("Instructor"),
-    Role.trainee: _l("Trainee"),
-    Role.chair: _l("Chair of a primary organisation"),
-}
+class Role(LabelledEnum):
+    admin = "admin", _l("Training-centre administrator")
+    coordinator = "coordinator", _l("Branch coordinator")
+    instructor = "instructor", _l("Instructor")
+    trainee = "trainee", _l("Trainee")
+    # chair or deputy chair of one primary organisation (planning)
+    chair = "chair", _l("Chair of a primary organisation")
 
 
 class User(UserMixin, db.Model):

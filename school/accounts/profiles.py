@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from school.accounts.models import Category, User
 from school.core import iin as iin_rules
+from school.core.text import one_line
 from school.errors import DomainError, Problems
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
@@ -34,12 +35,8 @@ class Profile:
 
 
 def _clean_text(value: str | None, limit: int) -> str | None:
-    if value is None:
-        return None
     # NUL and other control characters have no place in a name or a workplace.
-    cleaned = "".join(ch for ch in value if ch.isprintable() or ch == " ").strip()
-    cleaned = " ".join(cleaned.split())
-    return cleaned[:limit] or None
+    return one_line(value, limit) or None
 
 
 def _check_name(raw: str | None) -> str:

@@ -31,7 +31,8 @@ from school.accounts.forms import (
     WithdrawConsentForm,
 )
 from school.accounts.models import Role, User
-from school.core.utils import flash_domain_error, paginate, safe_next
+from school.core.edge import attempt, flash_domain_error
+from school.core.utils import paginate, safe_next
 from school.errors import DomainError, DomainErrors
 from school.extensions import db, limiter
 from school.mail import send_mail
@@ -89,8 +90,8 @@ def login():
             flash(_("Wrong e-mail or password."), "danger")
         else:
             throttle.succeeded(email, user.id)
-            sign_in(user, remember=bool(form.remember.data))
-            db.session.commit()
+            with attempt():
+                sign_in(user, remember=bool(form.remember.data))
             response = redirect(safe_next(request.args.get("next"), url_for("core.index")))
             throttle.remember_device(response, user.id)
             return response
@@ -102,8 +103,8 @@ def login():
 def logout():
     # The server-side row ends: the old session cookie and the "remember me" cookie
     # (which carry its key) are refused from now on, wherever copies of them are.
-    sessions.revoke_key(_current_session_key())
-    db.session.commit()
+    with attempt():
+        sessions.revoke_key(_current_session_key())
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("core.index"))
@@ -124,36 +125,34 @@ def register():
         owner = claims.claimable_by_email(form.email.data or "")
         if owner is not None:
             # A coordinator entered this person: a way into that account, not a dead end.
-            claims.send_claim_link(owner)
-            db.session.commit()
+            with attempt():
+                claims.send_claim_link(owner)
             flash(_("Your coordinator has already created an account with this e-mail. We "
                     "have sent a link to it: open it to set your password and log in."), "info")
             return redirect(url_for("accounts.login"))
     if form.validate_on_submit():
         locale = str(get_locale() or "ru")
         try:
-            user = services.register(
-                form.email.data,
-                form.password.data,
-                _profile_from(form),
-                consent=form.consent.data,
-                locale=locale,
-                ip_address=request.remote_addr,
-            )
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
+            with attempt(form) as done:
+                user = services.register(
+                    form.email.data,
+                    form.password.data,
+                    _profile_from(form),
+                    consent=form.consent.data,
+                    locale=locale,
+                    ip_address=request.remote_addr,
+                )
+                sign_in(user)
+                _queue_welcome(user, locale)  # leaves after the commit, dropped on rollback
         except IntegrityError:
             # Two registrations with the same e-mail or IIN at the same instant: the
             # database's unique constraint decided; answer as the service would have.
             db.session.rollback()
             flash(_("An account with this e-mail or IIN already exists."), "danger")
         else:
-            sign_in(user)
-            _queue_welcome(user, locale)  # leaves after the commit, dropped on rollback
-            db.session.commit()
-            flash(_("Welcome! Your account has been created."), "success")
-            return redirect(url_for("core.index"))
+            if done:
+                flash(_("Welcome! Your account has been created."), "success")
+                return redirect(url_for("core.index"))
     elif form.is_submitted():
         # The form's own checks failed: show the rules' verdicts on the other fields too,
         # so the person corrects everything in one go.
@@ -209,13 +208,9 @@ def profile():
         form.position.data, form.workplace.data = user.position_ru, user.workplace_ru
     fill_org_choices(form)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.update_profile(user, _profile_from(form))
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
     current = sessions.find(user.id, _current_session_key() or "")
@@ -230,15 +225,11 @@ def profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.change_password(current_user, form.current_password.data,
                                      form.new_password.data,
                                      keep_session=_current_session_key())
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             # The new password ends every other session; this one continues.
             login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
@@ -253,14 +244,11 @@ def withdraw_consent():
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm."), "warning")
         return redirect(url_for("accounts.profile"))
-    try:
+    with attempt() as done:
         privacy.withdraw(current_user._get_current_object())
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+        sessions.revoke_all(current_user)
+    if not done:
         return redirect(url_for("accounts.profile"))
-    sessions.revoke_all(current_user)
-    db.session.commit()
     logout_user()
     flash(_("Your consent has been withdrawn: your future enrolments are cancelled and staff "
             "no longer see your contacts. To come back, log in and consent again."), "info")
@@ -302,13 +290,9 @@ def reset_password(token: str):
         return redirect(url_for("accounts.reset_request"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.reset_password(token, form.password.data, purpose)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Your password has been set. You can log in now."), "success")
             response = redirect(url_for("accounts.login"))
             # The mailbox's owner is the account's owner: failures by strangers never slow
@@ -378,14 +362,10 @@ def grant_role(user_id: int):
     person = _person_or_404(user_id)
     form = GrantRoleForm()
     form.validate()
-    try:
+    with attempt() as done:
         services.grant_role(person, request.form.get("role", ""), actor=current_user,
                             union_id=form.union_id.data, branch_id=form.branch_id.data)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-    else:
-        db.session.commit()
+    if done:
         flash(_("The role has been granted."), "success")
     return redirect(url_for("accounts.person", user_id=person.id))
 
@@ -394,13 +374,9 @@ def grant_role(user_id: int):
 @allow(ADMIN)
 def revoke_role(user_id: int, grant_id: int):
     person = _person_or_404(user_id)
-    try:
+    with attempt() as done:
         services.revoke_role(person, grant_id, actor=current_user)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-    else:
-        db.session.commit()
+    if done:
         flash(_("The role has been revoked."), "success")
     return redirect(url_for("accounts.person", user_id=person.id))
 

@@ -6,7 +6,6 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 
-from school.accounts.models import CATEGORY_LABELS
 from school.accounts.models import Category as C
 from school.core.vocabulary import Column, Vocabulary
 
@@ -14,7 +13,7 @@ from school.core.vocabulary import Column, Vocabulary
 @cache
 def categories() -> Vocabulary:
     """Participant categories (accounts.models.Category)."""
-    return Vocabulary(CATEGORY_LABELS, {
+    return Vocabulary(C.labels(), {
         C.chair: ("Председатель ППО", "Председатель", "Пред. ППО", "Председатель профкома",
                   "Председатель первичной профсоюзной организации", "ППО төрағасы",
                   "БКҰ төрағасы", "Төраға", "Бастауыш ұйымның төрағасы", "Chair", "Chairman",

@@ -13,9 +13,8 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from school.api import tokens
 from school.api.models import ApiToken
-from school.core.utils import flash_domain_error
+from school.core.edge import attempt
 from school.dbtypes import utcnow
-from school.errors import DomainError
 from school.extensions import db
 from school.permissions import STAFF, allow
 
@@ -42,14 +41,10 @@ def index():
     form = TokenForm()
     new_secret = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             _token, new_secret = tokens.create_token(current_user, form.name.data,
                                                     form.scopes.data, form.days.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("The token was created. Copy it now: it is shown only once."), "success")
             form = TokenForm(formdata=None)
     rows = list(db.session.scalars(tokens.tokens_query(current_user).limit(500)))
@@ -63,14 +58,8 @@ def revoke(token_id: int):
     token = db.session.scalar(select(ApiToken).where(ApiToken.id == token_id))
     if token is None or not RevokeForm().validate_on_submit():
         abort(404)
-    try:
+    with attempt(category="warning", abort_on=(404,)) as done:
         tokens.revoke_token(token, current_user)
-    except DomainError as e:
-        db.session.rollback()
-        if e.status == 404:
-            abort(404)
-        flash(str(e.message), "warning")
-    else:
-        db.session.commit()
+    if done:
         flash(_("The token was revoked."), "success")
     return redirect(url_for("api_pages.index"))

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from school.accounts.models import User
 from school.api.models import ApiToken
 from school.audit.services import record
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.errors import DomainError
 from school.extensions import db
@@ -52,7 +53,7 @@ def create_token(owner: User, name: str, scopes, days: int, *,
     if not may_create_tokens(owner):
         raise DomainError("forbidden", _l("Only administrators and coordinators can create "
                                           "API tokens."), status=403)
-    name = " ".join((name or "").split())[:120]
+    name = one_line(name, 120)
     if not name:
         raise DomainError("name_required", _l("Give the token a name."), field="name")
     chosen = sorted(set(scopes or ()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 
 if TYPE_CHECKING:
@@ -20,15 +19,11 @@ if TYPE_CHECKING:
     from school.enrollment.models import Enrollment
 
 
-class AttendanceStatus(enum.StrEnum):
-    present = "present"
-    late = "late"
-    excused = "excused"
-    absent = "absent"
-
-    @property
-    def label(self) -> str:
-        return str(ATTENDANCE_STATUS_LABELS[self])
+class AttendanceStatus(LabelledEnum):
+    present = "present", _l("Present")
+    late = "late", _l("Late")
+    excused = "excused", _l("Excused")
+    absent = "absent", _l("Absent")
 
     @property
     def count_label(self) -> str:
@@ -40,13 +35,6 @@ class AttendanceStatus(enum.StrEnum):
         # Excused is a reason for absence, not attendance.
         return self in (AttendanceStatus.present, AttendanceStatus.late)
 
-
-ATTENDANCE_STATUS_LABELS = {
-    AttendanceStatus.present: _l("Present"),
-    AttendanceStatus.late: _l("Late"),
-    AttendanceStatus.excused: _l("Excused"),
-    AttendanceStatus.absent: _l("Absent"),
-}
 
 # A status names one person's mark («Присутствовал(а)»); before a count it names a group.
 ATTENDANCE_COUNT_LABELS = {

@@ -40,6 +40,7 @@ from school.audit.services import record
 from school.catalog.models import Event, EventSession
 from school.catalog.services import lock_event
 from school.core.sheets import read_table
+from school.core.text import one_line
 from school.core.upload_limits import Limits, UploadRefused
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment
@@ -165,7 +166,7 @@ def _as_csv(data: bytes) -> bytes:
 
 
 def _key(text) -> str:
-    return " ".join(str(text or "").replace("\ufeff", "").strip().lower().split())
+    return one_line(text).lower()  # a byte-order mark does not print: dropped
 
 
 def _columns(header: list) -> dict[str, int]:
@@ -233,7 +234,7 @@ def _raw_minutes(value) -> float | None:
 
 
 def _name(value) -> str:
-    text = " ".join(str(value or "").split())
+    text = one_line(value)
     return re.sub(r"\s*\([^)]*\)\s*$", "", text) or text  # Zoom: "Name (Original Name)"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -14,10 +14,9 @@ from wtforms.validators import NumberRange, Optional
 
 from school.attendance import online_report, services
 from school.catalog.models import Event, EventSession
-from school.core.uploads import drop_upload, keep_upload, read_upload
+from school.core.edge import KeptUpload, apply_upload, attempt
 from school.core.utils import get_or_404, optional_int
-from school.errors import DomainError
-from school.extensions import db, limiter
+from school.extensions import limiter
 from school.permissions import TEACHING, allow, manages_event
 
 bp = Blueprint("online_attendance", __name__)
@@ -55,11 +54,8 @@ def _session_or_404(event: Event, session_id) -> EventSession:
     return found
 
 
-def _kept(event: Event, sess: EventSession) -> str | None:
-    kept = session.get("online_report") or {}
-    if kept.get("event_id") == event.id and kept.get("session_id") == sess.id:
-        return kept.get("digest")
-    return None
+def _kept(event: Event, sess: EventSession) -> KeptUpload:
+    return KeptUpload(KIND, "online_report", event_id=event.id, session_id=sess.id)
 
 
 @bp.get("/events/<int:event_id>/attendance/online")
@@ -70,7 +66,7 @@ def page(event_id: int):
         abort(404)
     chosen = request.args.get("session") or event.sessions[0].id
     sess = _session_or_404(event, chosen)
-    data = read_upload(KIND, _kept(event, sess))
+    data = _kept(event, sess).read()
     report = online_report.plan(event, sess, data) if data is not None else None
     percent, late = online_report.settings(event)
     thresholds = ThresholdsForm(percent=event.online_present_percent,
@@ -89,14 +85,10 @@ def thresholds(event_id: int):
         abort(404)
     form = ThresholdsForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             online_report.set_thresholds(event, current_user, form.percent.data,
                                          form.late_minutes.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("The thresholds have been saved."), "success")
     else:
         flash(_("The share must be from 1 to 100 percent and the minutes from 0 to 240."),
@@ -115,8 +107,7 @@ def upload(event_id: int):
         data = form.file.data.stream.read(online_report.MAX_BYTES + 1)
         report = online_report.plan(event, sess, data)
         if report.ok:
-            session["online_report"] = {"event_id": event.id, "session_id": sess.id,
-                                        "digest": keep_upload(KIND, data)}
+            _kept(event, sess).keep(data)
         else:
             for error in report.errors:
                 flash(error, "danger")
@@ -134,27 +125,15 @@ def apply(event_id: int):
     back = redirect(url_for(".page", event_id=event.id, session=sess.id))
     if not form.validate_on_submit():
         return back
-    digest = _kept(event, sess)
-    data = read_upload(KIND, digest)
-    if data is None:
-        flash(_("Upload the file again: the preview has expired."), "warning")
-        return back
-    try:
-        report = online_report.apply(
-            event, sess, data, current_user, accept_names={i for i in form.accept.data or () if i},
-            replace_own=form.replace_own.data)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    report = apply_upload(_kept(event, sess), lambda data: online_report.apply(
+        event, sess, data, current_user, accept_names={i for i in form.accept.data or () if i},
+        replace_own=form.replace_own.data))
+    if report is None:
         return back
     if not report.ok:
-        db.session.rollback()
         for error in report.errors:
             flash(error, "danger")
         return back
-    db.session.commit()
-    drop_upload(KIND, digest)
-    session.pop("online_report", None)
     if report.changed:
         flash(ngettext("%(num)d mark saved.", "%(num)d marks saved.", report.changed),
               "success")

@@ -38,6 +38,7 @@ from school.attendance.timing import Timing
 from school.audit.services import record
 from school.catalog.models import Event, EventSession, EventStatus, event_instructor
 from school.catalog.services import lock_event
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.errors import DomainError
@@ -145,10 +146,7 @@ class MarkInput:
 
 
 def clean_text(value: str | None, limit: int) -> str | None:
-    if value is None:
-        return None
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in value)
-    return " ".join(cleaned.split())[:limit] or None
+    return one_line(value, limit) or None
 
 
 

@@ -37,10 +37,10 @@ from school.attendance.sheet import default_session, load_sheet
 from school.attendance.timing import Timing
 from school.audit.services import record_export
 from school.catalog.models import Event, EventSession, EventStatus
-from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
+from school.core.edge import attempt
+from school.core.utils import get_or_404, optional_int, paginate
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment
-from school.errors import DomainError
 from school.extensions import db, limiter
 from school.permissions import SIGNED_IN, STAFF, TEACHING, allow
 from school.timeutil import local_datetime, local_today
@@ -89,7 +89,7 @@ def sheet(event_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with attempt(form) as done:
                 if request.form.get("action") == "all_present":
                     session = _session_of(event, optional_int(view))
                     changes = services.mark_all_present(event, session, current_user)
@@ -98,18 +98,14 @@ def sheet(event_id: int):
                         event, current_user, changed_cells(request.form),
                         reason=form.reason.data,
                     )
-            except DomainError as e:
-                db.session.rollback()
-                flash_domain_error(form, e)
-                status = e.status if 400 <= e.status < 500 else 400
-            else:
-                db.session.commit()
+            if done:
                 if changes:
                     flash(ngettext("%(num)d mark saved.", "%(num)d marks saved.",
                                    len(changes)), "success")
                 else:
                     flash(_("Nothing changed."), "info")
                 return redirect(url_for(".sheet", event_id=event.id, session=view or None))
+            status = done.error.status if 400 <= done.error.status < 500 else 400
         else:
             status = 400
     return _render_sheet(event, form, view), status
@@ -175,18 +171,14 @@ def checkin_screen(event_id: int, session_id: int):
     session = _session_of(event, session_id)
     form = CheckinControlForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             if form.action.data == "close":
                 checkin_service.close_checkin(session, current_user)
                 message = _("Check-in is closed.")
             else:
                 checkin_service.open_checkin(session, current_user)
                 message = _("Check-in is open: show this code to the participants.")
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(message, "success")
         return redirect(url_for(".checkin_screen", event_id=event.id, session_id=session.id))
     now = utcnow()
@@ -237,14 +229,9 @@ def checkin():
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args.get("code", "")[:20]
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             result = checkin_service.check_in(current_user, form.code.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-            status = 400
-        else:
-            db.session.commit()
+        if done:
             event = result.session.event
             if result.by_instructor:
                 flash(_("The instructor has already marked you for this session in «%(event)s»: "
@@ -258,6 +245,7 @@ def checkin():
                 flash(_("You are checked in for «%(event)s»: %(status)s.",
                         event=event.title, status=result.status.label), "success")
             return redirect(url_for(".checkin"))
+        status = 400
     elif request.method == "POST":
         status = 400
     return render_template("attendance/checkin.html", form=form), status
@@ -274,13 +262,9 @@ def complete_event(event_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with attempt() as done:
         result = completion.complete_event(event, current_user)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-    else:
-        db.session.commit()
+    if done:
         flash(_("The event is completed: %(done)d completed, %(not_done)d not completed.",
                 done=result.completed, not_done=result.not_completed), "success")
     return redirect(url_for(".sheet", event_id=event.id))

@@ -21,11 +21,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from school.accounts.models import CATEGORY_LABELS
+from school.accounts.models import Category
 from school.catalog.models import (
-    APPROVAL_MODE_LABELS,
-    EVENT_FORMAT_LABELS,
-    EVENT_KIND_LABELS,
+    ApprovalMode,
+    EventFormat,
+    EventKind,
 )
 from school.core.utils import optional_int, record_id
 
@@ -57,7 +57,7 @@ class ProgramForm(FlaskForm):
     academic_hours = IntegerField(_l("Academic hours"), validators=[InputRequired()])
     audience = MultiCheckboxField(
         _l("Audience"),
-        choices=lambda: [(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        choices=Category.choices,
         validate_choice=False,
         description=_l("Leave all unticked when the programme is open to everyone."),
     )
@@ -73,15 +73,11 @@ class ProgramForm(FlaskForm):
     active = BooleanField(_l("Offered (new events can use it)"), default=True)
 
 
-def _choices(labels) -> list[tuple[str, str]]:
-    return [(key.value, label) for key, label in labels.items()]
-
-
 class EventForm(FlaskForm):
     program_id = SelectField(_l("Programme"), coerce=optional_int, validate_choice=False)
-    kind = SelectField(_l("Kind"), choices=lambda: _choices(EVENT_KIND_LABELS),
+    kind = SelectField(_l("Kind"), choices=EventKind.choices,
                        validate_choice=False)
-    format = SelectField(_l("Format"), choices=lambda: _choices(EVENT_FORMAT_LABELS),
+    format = SelectField(_l("Format"), choices=EventFormat.choices,
                          validate_choice=False)
     title_ru = StringField(_l("Own title in Russian"), validators=[Optional(), Length(max=300)],
                            description=_l("Leave empty to use the programme's title."))
@@ -109,7 +105,7 @@ class EventForm(FlaskForm):
         _l("Enrolment closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
         description=_l("Kazakhstan time; before the first session."),
     )
-    approval_mode = SelectField(_l("Approval"), choices=lambda: _choices(APPROVAL_MODE_LABELS),
+    approval_mode = SelectField(_l("Approval"), choices=ApprovalMode.choices,
                                 validate_choice=False)
     # "One session per day from … to …": used when creating, or later on the event's page.
     daily_starts = TimeField(_l("Each day from"), validators=[Optional()])

@@ -39,6 +39,7 @@ from school.catalog.models import (
 )
 from school.certificates import wording
 from school.core.formatting import sort_by_name
+from school.core.text import one_line
 from school.core.utils import contains_pattern
 from school.enrollment.models import (
     PARTICIPANT_STATUSES,
@@ -292,8 +293,7 @@ class ProgramData:
 
 def _clean(value: str | None, limit: int = 300) -> str | None:
     """Printable text on one line, trimmed; None when empty."""
-    text = " ".join("".join(c for c in (value or "") if c.isprintable()).split())
-    return text[:limit] or None
+    return one_line(value, limit) or None
 
 
 def _clean_text(value: str | None, limit: int = 20_000) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from babel import dates as babel_dates
@@ -38,40 +37,23 @@ from school.catalog.forms import (
     SessionForm,
 )
 from school.catalog.models import (
-    EVENT_STATUS_LABELS,
     Event,
     EventFormat,
     EventKind,
     EventSession,
+    EventStatus,
     Program,
 )
 from school.core import formatting
 from school.core.cache import cached_for_anonymous
-from school.core.utils import flash_domain_error, get_or_404, paginate
-from school.errors import DomainError
+from school.core.edge import commit_or_refuse
+from school.core.utils import get_or_404, paginate
 from school.extensions import db
 from school.orgs import services as org_services
 from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, TEACHING, allow, manages_event
 from school.timeutil import local_datetime, local_today, to_local
 
 bp = Blueprint("catalog", __name__)
-
-
-def _commit_or_flash(action: Callable, success: str, form=None) -> bool:
-    """Run one service: commit and flash on success, roll back and show the error if not."""
-    try:
-        action()
-    except DomainError as e:
-        db.session.rollback()
-        for error in getattr(e, "errors", [e]):  # DomainErrors: several at once
-            if form is not None:
-                flash_domain_error(form, error)
-            else:
-                flash(str(error.message), "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 def _month_label(first: date) -> str:
@@ -193,7 +175,7 @@ def my_feed():
 @allow(SIGNED_IN)
 def regenerate_feed():
     if EmptyForm().validate_on_submit():
-        _commit_or_flash(lambda: services.regenerate_feed_token(current_user),
+        commit_or_refuse(lambda: services.regenerate_feed_token(current_user),
                          _("A new address has been made; the old one no longer works."))
     return redirect(url_for("catalog.my_feed"))
 
@@ -243,7 +225,7 @@ def _edit_program(program: Program | None):
         while len(form.signatories) < len(program.signatories) + 1 and len(
                 form.signatories) < form.signatories.max_entries:
             form.signatories.append_entry()
-    if form.validate_on_submit() and _commit_or_flash(
+    if form.validate_on_submit() and commit_or_refuse(
         lambda: services.save_program(program, _program_data(form), current_user),
         _("The programme has been saved."), form,
     ):
@@ -284,7 +266,7 @@ def manage_events():
     items, page, pages, total = paginate(query, per_page=30)
     return render_template(
         "catalog/manage_events.html", items=items, page=page, pages=pages, total=total,
-        status=status, q=search, statuses=EVENT_STATUS_LABELS,
+        status=status, q=search, statuses=EventStatus.labels(),
         counts=services.confirmed_counts(e.id for e in items),
         may_create=current_user.is_admin or current_user.has_role("coordinator"),
     )
@@ -339,7 +321,7 @@ def new_event():
         form.capacity.data = 30
     _event_choices(form, None)
     created: list[Event] = []
-    if form.validate_on_submit() and _commit_or_flash(
+    if form.validate_on_submit() and commit_or_refuse(
         lambda: created.append(services.save_event(
             None, _event_data(form), current_user, daily=_daily_from(form))),
         _("The event has been saved as a draft."), form,
@@ -359,7 +341,7 @@ def edit_event(event_id: int):
         form.enrol_opens_at.data = _local_naive(event.enrol_opens_at)
         form.enrol_closes_at.data = _local_naive(event.enrol_closes_at)
     _event_choices(form, event)
-    if form.validate_on_submit() and _commit_or_flash(
+    if form.validate_on_submit() and commit_or_refuse(
         lambda: services.save_event(event, _event_data(form), current_user),
         _("The event has been saved."), form,
     ):
@@ -417,7 +399,7 @@ def add_session(event_id: int):
     event = _managed_event_or_404(event_id)
     form = SessionForm()
     if form.validate_on_submit():
-        _commit_or_flash(lambda: services.add_session(event, _session_data(form), current_user),
+        commit_or_refuse(lambda: services.add_session(event, _session_data(form), current_user),
                          _("The session has been added."))
     else:
         _form_errors(form)
@@ -435,7 +417,7 @@ def add_daily_sessions(event_id: int):
             last_day=form.last_day.data, academic_hours=form.academic_hours.data,
             topic_ru=form.topic_ru.data, topic_kk=form.topic_kk.data,
         )
-        _commit_or_flash(lambda: services.add_daily_sessions(event, daily, current_user),
+        commit_or_refuse(lambda: services.add_daily_sessions(event, daily, current_user),
                          _("The sessions have been added."))
     else:
         _form_errors(form)
@@ -459,7 +441,7 @@ def edit_session(event_id: int, session_id: int):
     if request.method == "GET":
         start, end = to_local(session.starts_at), to_local(session.ends_at)
         form.day.data, form.starts.data, form.ends.data = start.date(), start.time(), end.time()
-    if form.validate_on_submit() and _commit_or_flash(
+    if form.validate_on_submit() and commit_or_refuse(
         lambda: services.update_session(session, _session_data(form), current_user),
         _("The session has been saved."), form,
     ):
@@ -474,7 +456,7 @@ def delete_session(event_id: int, session_id: int):
     event = _managed_event_or_404(event_id)
     session = _session_or_404(event, session_id)
     if EmptyForm().validate_on_submit():
-        _commit_or_flash(lambda: services.remove_session(session, current_user),
+        commit_or_refuse(lambda: services.remove_session(session, current_user),
                          _("The session has been removed."))
     return _back(event)
 
@@ -485,7 +467,7 @@ def save_quota(event_id: int):
     event = _managed_event_or_404(event_id)
     form = QuotaForm()
     if form.validate_on_submit():
-        _commit_or_flash(
+        commit_or_refuse(
             lambda: services.set_quota(event, form.branch_id.data, form.seats.data,
                                        current_user),
             _("The quota has been saved."))
@@ -500,7 +482,7 @@ def save_instructors(event_id: int):
     event = _managed_event_or_404(event_id)
     form = InstructorsForm()
     if form.validate_on_submit():
-        _commit_or_flash(
+        commit_or_refuse(
             lambda: services.set_instructors(event, form.instructor_ids.data or [],
                                              current_user),
             _("The instructors have been saved."))
@@ -517,7 +499,7 @@ def publish_event(event_id: int):
         # An event that has ended is published only when the page's second question (a
         # record of an event that was held?) was answered yes.
         as_record = request.form.get("as_record") == "1"
-        _commit_or_flash(lambda: services.publish_event(event, current_user,
+        commit_or_refuse(lambda: services.publish_event(event, current_user,
                                                         as_record=as_record),
                          _("The event has been recorded as held.") if as_record
                          else _("The event has been published."))
@@ -530,7 +512,7 @@ def cancel_event(event_id: int):
     event = _managed_event_or_404(event_id)
     form = CancelForm()
     if form.validate_on_submit():
-        _commit_or_flash(lambda: services.cancel_event(event, form.reason.data, current_user),
+        commit_or_refuse(lambda: services.cancel_event(event, form.reason.data, current_user),
                          _("The event has been cancelled."))
     return _back(event)
 
@@ -541,7 +523,7 @@ def clone_event(event_id: int):
     event = _managed_event_or_404(event_id)
     form = CloneForm()
     copies: list[Event] = []
-    if form.validate_on_submit() and _commit_or_flash(
+    if form.validate_on_submit() and commit_or_refuse(
         lambda: copies.append(services.clone_event(event, form.starts_on.data, current_user)),
         _("A draft copy has been made: check it and publish it."),
     ):

@@ -17,6 +17,7 @@ from flask import current_app
 from school.catalog.models import Event, EventFormat, EventKind
 from school.certificates import wording
 from school.core.formatting import date_span, format_hours
+from school.core.text import one_line
 from school.i18n_fields import localized
 from school.timeutil import to_local
 
@@ -38,7 +39,7 @@ KIND = {
     EventKind.round_table: {"ru": "круглый стол", "kk": "дөңгелек үстел"},
 }
 FORMAT = {
-    # The interface's words for the formats (EVENT_FORMAT_LABELS), in lower case.
+    # The interface's words for the formats (EventFormat's labels), in lower case.
     EventFormat.in_person: {"ru": "очный", "kk": "бетпе-бет"},
     EventFormat.online: {"ru": "онлайн", "kk": "онлайн"},
     EventFormat.hybrid: {"ru": "смешанный", "kk": "аралас"},
@@ -238,7 +239,7 @@ def letter_html(kind: str, lang: str, enrollment, *, attended_days: list[date] |
     basis = by_lang("CERTIFICATE_LETTER_BASIS", LETTER_BASIS)
     # The letter goes to the employer: the workplace the person gave (free text), else
     # a generic addressee. Never the primary union organisation: it does not employ them.
-    workplace = " ".join((localized(user, "workplace", lang) or "").split())
+    workplace = one_line(localized(user, "workplace", lang))
     hours = event_hours(event)
     ctx = {
         "lang": lang,

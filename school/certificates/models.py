@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 
 if TYPE_CHECKING:
@@ -79,27 +78,15 @@ class Certificate(db.Model):
         return self.revoked_at is None
 
 
-class BatchStatus(enum.StrEnum):
-    queued = "queued"
-    running = "running"
-    done = "done"
-    failed = "failed"
-
-    @property
-    def label(self) -> str:
-        return str(BATCH_STATUS_LABELS[self])
+class BatchStatus(LabelledEnum):
+    queued = "queued", _l("Waiting to start")
+    running = "running", _l("Issuing")
+    done = "done", _l("Finished")
+    failed = "failed", _l("Stopped with an error")
 
     @property
     def is_active(self) -> bool:
         return self in (BatchStatus.queued, BatchStatus.running)
-
-
-BATCH_STATUS_LABELS = {
-    BatchStatus.queued: _l("Waiting to start"),
-    BatchStatus.running: _l("Issuing"),
-    BatchStatus.done: _l("Finished"),
-    BatchStatus.failed: _l("Stopped with an error"),
-}
 
 
 # In front of CertificateBatch.error when the worker must be restarted before a batch can

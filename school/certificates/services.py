@@ -37,6 +37,7 @@ from school.certificates.models import Certificate, RegistryCounter
 from school.certificates.queries import event_for_printing
 from school.certificates.verifying import find_for_check, verification  # noqa: F401 (tests)
 from school.core.iin import gender_from_iin
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
@@ -136,7 +137,7 @@ def check_allowed(by: User | None, enrollments: Iterable[Enrollment]) -> None:
 
 
 def _clean_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
+    name = one_line(name)
     if not name:
         raise DomainError("name_required", _l("Enter the holder's full name."), field="holder_name")
     if len(name) > 200:
@@ -238,7 +239,7 @@ def issue_certificate(
 
 def revoke(certificate: Certificate, *, by: User | None, reason: str | None) -> Certificate:
     check_allowed(by, [certificate.enrollment])
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
     if certificate.revoked_at is not None:
         raise DomainError("already_revoked", _l("This certificate has already been revoked."))
     if not reason:

@@ -38,7 +38,7 @@ from school.certificates import (
 from school.certificates import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
 from school.certificates.models import BatchStatus, Certificate, CertificateBatch
-from school.core.utils import flash_domain_error
+from school.core.edge import attempt
 from school.enrollment import services as enrollment_services
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
@@ -192,15 +192,12 @@ def issue_event(event_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with attempt(category="warning") as done:
         batch = batches.start_batch(event, by=current_user)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "warning")
+    if not done:
         return redirect(_back(event))
-    db.session.commit()
-    batch.job_id = jobs.enqueue(batch)
-    db.session.commit()
+    with attempt():  # queued only once committed: the worker reads the batch's rows
+        batch.job_id = jobs.enqueue(batch)
     flash(_("Issuing %(count)d certificates has started.", count=batch.total), "info")
     return redirect(_back(event))
 
@@ -214,13 +211,10 @@ def issue_one(enrollment_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with attempt(category="warning") as done:
         certificate = services.issue_certificate(enrollment, by=current_user)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "warning")
+    if not done:
         return redirect(url_for(".event_certificates", event_id=enrollment.event_id))
-    db.session.commit()
     services.notify_issued(certificate)
     flash(_("Certificate %(number)s has been issued.", number=certificate.number), "success")
     return redirect(url_for(".event_certificates", event_id=enrollment.event_id))
@@ -294,13 +288,9 @@ def revoke(number: str):
     certificate = _certificate_for(number, manage=True)
     form = RevokeForm(prefix="revoke")
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.revoke(certificate, by=current_user, reason=form.reason.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Certificate %(number)s has been revoked.", number=number), "success")
             return redirect(url_for(".detail", number=number))
     else:
@@ -316,13 +306,10 @@ def reissue(number: str):
     if not form.validate_on_submit():
         flash(_("Give the reason."), "warning")
         return redirect(url_for(".detail", number=number))
-    try:
+    with attempt() as done:
         new = services.reissue(certificate, by=current_user, reason=form.reason.data)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    if not done:
         return redirect(url_for(".detail", number=number))
-    db.session.commit()
     services.notify_issued(new)
     flash(
         _("Certificate %(old)s has been replaced by %(new)s.", old=number, new=new.number),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from school.core.text import one_line
+
 MAX_STEM = 120
 # Windows refuses these in a name; "/" and "\" would make folders; controls are noise.
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
@@ -18,7 +20,7 @@ def safe_part(text: str | None) -> str:
     characters and runs of spaces folded, no leading dots or trailing dots and spaces."""
     text = unicodedata.normalize("NFC", text or "")
     text = _UNSAFE.sub(" ", text)
-    text = " ".join(text.split()).strip(" .")
+    text = one_line(text).strip(" .")
     return "" if text.upper() in _RESERVED else text
 
 

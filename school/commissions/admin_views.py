@@ -4,7 +4,7 @@ members upload, and the monthly reminder command."""
 from __future__ import annotations
 
 import click
-from flask import flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,8 +14,8 @@ from school.commissions import importer, reminders, services
 from school.commissions.blueprint import bp
 from school.commissions.forms import EndTermForm, RequirementForm, UploadForm
 from school.commissions.models import BodyKind, MemberRole, Requirement
-from school.core.uploads import drop_upload, keep_upload, read_upload
-from school.core.utils import flash_domain_error, get_or_404
+from school.core.edge import KeptUpload, apply_upload, attempt, preview_upload
+from school.core.utils import get_or_404
 from school.errors import DomainError
 from school.extensions import db, write_transaction
 from school.permissions import ADMIN, STAFF, allow
@@ -27,18 +27,15 @@ def _me():
 
 # --- upload ----------------------------------------------------------------------------------
 
+_KEPT = KeptUpload("commissions", "commission_upload")
+
 
 @bp.route("/upload", methods=["GET", "POST"])
 @allow(STAFF)
 def upload():
     """Upload → preview every row → confirm the same file (kept by its hash) → apply."""
     form = UploadForm()
-    report = None
-    if form.validate_on_submit():
-        data = form.file.data.read()
-        report = importer.plan(data, _me())
-        if report.ok:
-            session["commission_upload"] = keep_upload("commissions", data)
+    report = preview_upload(form, _KEPT, lambda data: importer.plan(data, _me()))
     return render_template("commissions/upload.html", form=form, report=report,
                            columns=_column_labels())
 
@@ -59,27 +56,12 @@ def _column_labels() -> list[str]:
 @bp.post("/upload/confirm")
 @allow(STAFF)
 def upload_confirm():
-    # The kept file is dropped only after the import committed: a failure leaves the
-    # preview to confirm again (as the nominations upload does).
-    digest = session.get("commission_upload")
-    data = read_upload("commissions", digest)
-    if data is None:
-        session.pop("commission_upload", None)
-        flash(_("Upload the file again: the preview has expired."), "warning")
-        return redirect(url_for("commissions.upload"))
-    try:
-        report = importer.apply(data, _me())
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    report = apply_upload(_KEPT, lambda data: importer.apply(data, _me()))
+    if report is None:
         return redirect(url_for("commissions.upload"))
     if not report.ok:  # the database changed since the preview
-        db.session.rollback()
         return render_template("commissions/upload.html", form=UploadForm(), report=report,
                                columns=_column_labels())
-    db.session.commit()
-    drop_upload("commissions", digest)
-    session.pop("commission_upload", None)
     flash(_("Members added: %(n)d.", n=report.written), "success")
     return redirect(url_for("commissions.index"))
 
@@ -107,6 +89,13 @@ def edit_requirement(requirement_id: int):
     return _edit_requirement(get_or_404(Requirement, requirement_id))
 
 
+def _enum_or_none(cls, value):
+    try:
+        return cls(value)
+    except ValueError:
+        return None
+
+
 def _edit_requirement(requirement: Requirement | None):
     form = RequirementForm(obj=requirement)
     programs = db.session.scalars(select(Program).order_by(Program.code)).all()
@@ -116,20 +105,17 @@ def _edit_requirement(requirement: Requirement | None):
         form.role.data = requirement.role.value if requirement.role else ""
         form.program_ids.data = [p.id for p in requirement.programs]
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
+            body_kind = _enum_or_none(BodyKind, form.body_kind.data)
+            role = _enum_or_none(MemberRole, form.role.data) if form.role.data else None
+            if body_kind is None or (form.role.data and role is None):
+                raise DomainError("body_invalid", _("Choose a body."), field="body_kind")
             services.save_requirement(
-                requirement, _me(), body_kind=BodyKind(form.body_kind.data),
-                role=MemberRole(form.role.data) if form.role.data else None,
+                requirement, _me(), body_kind=body_kind, role=role,
                 validity_months=form.validity_months.data,
                 new_member_months=form.new_member_months.data,
                 program_ids=form.program_ids.data or [])
-        except ValueError:
-            form.body_kind.errors = [_("Choose a body.")]
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("commissions.requirements"))
     return render_template("commissions/requirement_edit.html", form=form,
@@ -141,9 +127,10 @@ def _edit_requirement(requirement: Requirement | None):
 def delete_requirement(requirement_id: int):
     requirement = get_or_404(Requirement, requirement_id)
     if EndTermForm().validate_on_submit():  # only for its CSRF token
-        services.delete_requirement(requirement, _me())
-        db.session.commit()
-        flash(_("The requirement is deleted."), "success")
+        with attempt() as done:
+            services.delete_requirement(requirement, _me())
+        if done:
+            flash(_("The requirement is deleted."), "success")
     return redirect(url_for("commissions.requirements"))
 
 

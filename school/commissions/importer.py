@@ -24,6 +24,7 @@ from school.commissions.vocabulary import commission_columns, commission_vocabul
 from school.core import iin as iin_rules
 from school.core import vocabulary
 from school.core.sheets import read_table as read_sheet
+from school.core.text import one_line
 from school.core.upload_limits import Limits, UploadRefused
 from school.errors import DomainError
 from school.extensions import db
@@ -91,7 +92,7 @@ def _clean(value) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join("".join(c for c in str(value) if c.isprintable()).split())
+    return one_line(value)
 
 
 def _raw_rows(data: bytes) -> tuple[list[tuple[int, list]], list[str]]:

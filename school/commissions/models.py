@@ -8,7 +8,6 @@ is which reminders were already mailed, so a reminder goes once.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Table, 
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 
 if TYPE_CHECKING:
@@ -26,59 +25,26 @@ if TYPE_CHECKING:
     from school.orgs.models import Branch, PrimaryOrganization
 
 
-class BodyKind(enum.StrEnum):
-    conciliation_commission = "conciliation_commission"  # individual disputes, LC art. 159
-    audit_commission = "audit_commission"
-    union_committee = "union_committee"
-    youth_council = "youth_council"
-
-    @property
-    def label(self) -> str:
-        return str(BODY_KIND_LABELS[self])
+class BodyKind(LabelledEnum):
+    # individual disputes, LC art. 159
+    conciliation_commission = "conciliation_commission", _l("Conciliation commission")
+    audit_commission = "audit_commission", _l("Audit commission")
+    union_committee = "union_committee", _l("Trade-union committee")
+    youth_council = "youth_council", _l("Youth council")
 
 
-BODY_KIND_LABELS = {
-    BodyKind.conciliation_commission: _l("Conciliation commission"),
-    BodyKind.audit_commission: _l("Audit commission"),
-    BodyKind.union_committee: _l("Trade-union committee"),
-    BodyKind.youth_council: _l("Youth council"),
-}
+class MemberRole(LabelledEnum):
+    chair = "chair", _l("Chair of the body")
+    deputy_chair = "deputy_chair", _l("Deputy chair of the body")
+    secretary = "secretary", _l("Secretary of the body")
+    member = "member", _l("Member of the body")
 
 
-class MemberRole(enum.StrEnum):
-    chair = "chair"
-    deputy_chair = "deputy_chair"
-    secretary = "secretary"
-    member = "member"
-
-    @property
-    def label(self) -> str:
-        return str(MEMBER_ROLE_LABELS[self])
-
-
-MEMBER_ROLE_LABELS = {
-    MemberRole.chair: _l("Chair of the body"),
-    MemberRole.deputy_chair: _l("Deputy chair of the body"),
-    MemberRole.secretary: _l("Secretary of the body"),
-    MemberRole.member: _l("Member of the body"),
-}
-
-
-class Side(enum.StrEnum):
+class Side(LabelledEnum):
     """Conciliation commissions are parity bodies: each member sits for one side."""
 
-    union = "union"
-    employer = "employer"
-
-    @property
-    def label(self) -> str:
-        return str(SIDE_LABELS[self])
-
-
-SIDE_LABELS = {
-    Side.union: _l("From the union side"),
-    Side.employer: _l("From the employer's side"),
-}
+    union = "union", _l("From the union side")
+    employer = "employer", _l("From the employer's side")
 
 
 class Body(db.Model):

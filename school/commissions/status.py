@@ -22,7 +22,6 @@ requirements (and their programmes), one for the last completions of those peopl
 from __future__ import annotations
 
 import calendar
-import enum
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from school.catalog.models import Event
 from school.certificates.models import Certificate
 from school.commissions.models import Body, BodyKind, Member, MemberRole, Requirement, Side
 from school.core.queries import where_given
+from school.dbtypes import LabelledEnum
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.extensions import db
 from school.i18n_fields import current_lang
@@ -46,23 +46,13 @@ from school.permissions import scope_to_branches
 from school.timeutil import local_today
 
 
-class Status(enum.StrEnum):
-    trained = "trained"
-    due = "due"
-    overdue = "overdue"
-    never = "never"
-
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
+class Status(LabelledEnum):
+    trained = "trained", _l("Trained")
+    due = "due", _l("Due")
+    overdue = "overdue", _l("Overdue")
+    never = "never", _l("Never trained")
 
 
-STATUS_LABELS = {
-    Status.trained: _l("Trained"),
-    Status.due: _l("Due"),
-    Status.overdue: _l("Overdue"),
-    Status.never: _l("Never trained"),
-}
 # Most urgent first, for sorting lists.
 URGENCY = {Status.never: 0, Status.overdue: 1, Status.due: 2, Status.trained: 3}
 

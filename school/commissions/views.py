@@ -30,8 +30,9 @@ from school.commissions.forms import (
 from school.commissions.models import Body, BodyKind, Member, MemberRole, Side
 from school.commissions.status import Filters, Status, compute, shares
 from school.core import exports, panels
+from school.core.edge import attempt
 from school.core.formatting import sort_by_name
-from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
+from school.core.utils import get_or_404, optional_int, paginate
 from school.errors import DomainError
 from school.extensions import db, write_transaction
 from school.orgs.models import Branch, PrimaryOrganization, Region
@@ -134,16 +135,12 @@ def new_body():
     if form.validate_on_submit():
         org = db.session.get(PrimaryOrganization, form.primary_org_id.data or 0)
         branch = None if org else db.session.get(Branch, form.branch_id.data or 0)
-        try:
-            kind = BodyKind(form.kind.data)
+        with attempt(form) as done:
+            kind = _enum_arg(BodyKind, "kind", form.data)
+            if kind is None:
+                raise DomainError("kind_invalid", _("Choose a body."), field="kind")
             body = services.create_body(me, kind, organisation=org, branch=branch)
-        except ValueError:
-            form.kind.errors = [_("Choose a body.")]
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("commissions.body", body_id=body.id))
     return render_template("commissions/body_new.html", form=form)
@@ -179,22 +176,18 @@ def add_member(body_id: int):
         return _body_page(body, form, 400)
     me = _me()
     person = services.find_person(me, form.person.data)
-    try:
+    with attempt(form) as done:
         if person is None:
             raise DomainError("person_not_found", _("No person with this IIN or e-mail."),
                               field="person")
-        services.add_member(
-            body, person, me, role=MemberRole(form.role.data),
-            side=Side(form.side.data) if form.side.data else None,
-            term_start=form.term_start.data, term_end=form.term_end.data)
-    except (DomainError, ValueError) as e:
-        db.session.rollback()
-        if isinstance(e, DomainError):
-            flash_domain_error(form, e)
-        else:
-            form.role.errors = [_("Choose a role.")]
+        role = _enum_arg(MemberRole, "role", form.data)
+        side = _enum_arg(Side, "side", form.data) if form.side.data else None
+        if role is None or (form.side.data and side is None):
+            raise DomainError("role_invalid", _("Choose a role."), field="role")
+        services.add_member(body, person, me, role=role, side=side,
+                            term_start=form.term_start.data, term_end=form.term_end.data)
+    if not done:
         return _body_page(body, form, 400)
-    db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("commissions.body", body_id=body.id))
 
@@ -206,13 +199,9 @@ def end_term(member_id: int):
     body = _body_or_404(member.body_id)
     form = EndTermForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             services.end_term(member, _me(), form.term_end.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("The term is closed; it stays in the history."), "success")
     return redirect(url_for("commissions.body", body_id=body.id))
 
@@ -281,17 +270,13 @@ def nominate():
         if chosen - {ln.member_id for ln in lines}:
             abort(404)  # someone outside the viewer's list: the same answer as not found
         lines = [ln for ln in lines if ln.member_id in chosen]
-    try:
+    with attempt() as done:
         enrolled, skipped = services.nominate(event, lines, _me())
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Enrolled: %(n)d.", n=len(enrolled)), "success")
-    if skipped:
-        flash(_("Not enrolled (already enrolled, another category, or enrolment "
-                "closed): %(n)d.", n=len(skipped)), "warning")
+    if done:
+        flash(_("Enrolled: %(n)d.", n=len(enrolled)), "success")
+        if skipped:
+            flash(_("Not enrolled (already enrolled, another category, or enrolment "
+                    "closed): %(n)d.", n=len(skipped)), "warning")
     return redirect(back)
 
 

@@ -15,7 +15,7 @@ from school.core.vocabulary import EMAIL, IIN, PRIMARY_ORG, Column, Vocabulary
 @cache
 def commission_vocabularies() -> tuple[Vocabulary, Vocabulary, Vocabulary]:
     """(bodies, member roles, sides) of the commissions register."""
-    bodies = Vocabulary(m.BODY_KIND_LABELS, {
+    bodies = Vocabulary(m.BodyKind.labels(), {
         m.BodyKind.conciliation_commission: (
             "Согласительная комиссия", "Согласительная", "СК", "Келісу комиссиясы", "Келісу"),
         m.BodyKind.audit_commission: ("Ревизионная комиссия", "Ревкомиссия", "Ревизионная",
@@ -25,7 +25,7 @@ def commission_vocabularies() -> tuple[Vocabulary, Vocabulary, Vocabulary]:
         m.BodyKind.youth_council: ("Молодёжный совет", "Молодежный совет", "Молодёжка",
                                    "Жастар кеңесі"),
     }, unknown=_l("Unknown body %(text)s. Allowed values: %(allowed)s."))
-    roles = Vocabulary(m.MEMBER_ROLE_LABELS, {
+    roles = Vocabulary(m.MemberRole.labels(), {
         m.MemberRole.chair: ("Председатель", "Председатель комиссии", "Пред.", "Төраға",
                              "Комиссия төрағасы", "Chairman"),
         m.MemberRole.deputy_chair: ("Зам. председателя", "Заместитель председателя",
@@ -34,7 +34,7 @@ def commission_vocabularies() -> tuple[Vocabulary, Vocabulary, Vocabulary]:
         m.MemberRole.secretary: ("Секретарь", "Хатшы"),
         m.MemberRole.member: ("Член", "Член комиссии", "Мүше", "Мүшесі", "Комиссия мүшесі"),
     }, unknown=_l("Unknown role %(text)s. Allowed values: %(allowed)s."))
-    sides = Vocabulary(m.SIDE_LABELS, {
+    sides = Vocabulary(m.Side.labels(), {
         m.Side.union: ("Профсоюз", "От профсоюза", "Сторона профсоюза", "Кәсіподақ",
                        "Кәсіподақ тарапы", "Union side"),
         m.Side.employer: ("Работодатель", "От работодателя", "Сторона работодателя",

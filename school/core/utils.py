@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, request
+from flask import abort, request
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
@@ -76,19 +76,6 @@ def get_or_404(model, ident, options=()):
     if obj is None:
         abort(404)
     return obj
-
-
-def flash_domain_error(form, error) -> None:
-    """Put each refusal (a DomainError, or DomainErrors holding several) on its field when
-    the form has it, else flash it."""
-    for one in getattr(error, "errors", [error]):
-        field = getattr(form, one.field, None) if one.field else None
-        if field is not None:
-            message = str(one.message)
-            if message not in (field.errors or []):
-                field.errors = [*list(field.errors or []), message]
-        else:
-            flash(str(one.message), "danger")
 
 
 def contains_pattern(text: str) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from school import LANGUAGES
 from school.core.cache import cached_for_anonymous
+from school.core.edge import attempt
 from school.core.utils import safe_next
 from school.extensions import db
 from school.permissions import PUBLIC, allow
@@ -51,8 +52,8 @@ def set_language(lang: str | None = None):
         return redirect(target)
     session["lang"] = lang
     if current_user.is_authenticated and request.method == "POST":
-        current_user.locale = lang
-        db.session.commit()
+        with attempt():
+            current_user.locale = lang
     response = redirect(target)
     response.set_cookie("lang", lang, max_age=3600 * 24 * 365, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])

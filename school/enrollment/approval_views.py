@@ -7,14 +7,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from school.core.edge import attempt
 from school.core.utils import get_or_404, optional_int, page_arg, paginate
 from school.enrollment import approvals as rules
 from school.enrollment import services
 from school.enrollment.forms import DecisionForm
 from school.enrollment.models import Enrollment
-from school.enrollment.views import _flash_error, bp
-from school.errors import DomainError
-from school.extensions import db
+from school.enrollment.views import bp
 from school.permissions import STAFF, allow
 
 PER_PAGE = 50
@@ -52,14 +51,12 @@ def _decide(me, form: DecisionForm, chosen: rules.Filter):
         expected = optional_int(request.form.get("expected"))
     else:
         action, ids = form.action.data, form.ids.data or []
-    try:
+    with attempt() as done:
         result = rules.decide(me, action, ids, reason=form.reason.data or "",
                               reasons=rules.row_reasons(request.form), matching=matching,
                               expected=expected)
-    except DomainError as e:
-        _flash_error(e)
+    if not done:
         return redirect(back)
-    db.session.commit()
     if result.done:
         message = (_("Approved: %(n)d.", n=len(result.done)) if action == "approve"
                    else _("Rejected: %(n)d.", n=len(result.done)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.accounts.models import Category
-from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 
 if TYPE_CHECKING:
@@ -22,18 +21,15 @@ if TYPE_CHECKING:
     from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
 
 
-class EnrollmentStatus(enum.StrEnum):
-    pending = "pending"  # waits for approval
-    confirmed = "confirmed"  # holds a seat
-    waitlisted = "waitlisted"  # in the queue for a seat
-    cancelled = "cancelled"
-    rejected = "rejected"
-    completed = "completed"  # attended enough: gets a certificate
-    not_completed = "not_completed"  # attended, but below the programme's threshold
-
-    @property
-    def label(self) -> str:
-        return str(ENROLLMENT_STATUS_LABELS[self])
+class EnrollmentStatus(LabelledEnum):
+    pending = "pending", _l("Awaiting approval")  # waits for approval
+    confirmed = "confirmed", _l("Confirmed")  # holds a seat
+    waitlisted = "waitlisted", _l("On the waiting list")  # in the queue for a seat
+    cancelled = "cancelled", lazy_pgettext("enrolment status", "Cancelled")  # «Отменена»
+    rejected = "rejected", _l("Rejected")
+    completed = "completed", _l("Completed")  # attended enough: gets a certificate
+    # attended, but below the programme's threshold
+    not_completed = "not_completed", _l("Not completed")
 
     @property
     def is_active(self) -> bool:
@@ -43,16 +39,6 @@ class EnrollmentStatus(enum.StrEnum):
     def holds_seat(self) -> bool:
         return self in SEAT_STATUSES
 
-
-ENROLLMENT_STATUS_LABELS = {
-    EnrollmentStatus.pending: _l("Awaiting approval"),
-    EnrollmentStatus.confirmed: _l("Confirmed"),
-    EnrollmentStatus.waitlisted: _l("On the waiting list"),
-    EnrollmentStatus.cancelled: lazy_pgettext("enrolment status", "Cancelled"),  # «Отменена»
-    EnrollmentStatus.rejected: _l("Rejected"),
-    EnrollmentStatus.completed: _l("Completed"),
-    EnrollmentStatus.not_completed: _l("Not completed"),
-}
 
 # Statuses that still count as "enrolled": at most one such row per person and event.
 ACTIVE_STATUSES = frozenset(

@@ -23,6 +23,7 @@ from school.catalog.models import Event
 from school.core import iin as iin_rules
 from school.core import vocabulary
 from school.core.sheets import read_table as read_sheet
+from school.core.text import one_line
 from school.core.upload_limits import Limits, UploadRefused
 from school.dbtypes import utcnow
 from school.enrollment import services
@@ -111,7 +112,7 @@ def _clean(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join("".join(c for c in str(value) if c.isprintable()).split())
+    return one_line(value)
 
 
 def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:

@@ -15,7 +15,9 @@ from school.accounts.models import User
 from school.accounts.services import people_query
 from school.attendance.services import can_mark
 from school.catalog.models import Event, EventQuota
-from school.core.utils import flash_domain_error, get_or_404, optional_int
+from school.core.edge import attempt
+from school.core.text import one_line
+from school.core.utils import get_or_404, optional_int
 from school.enrollment import holds, services, substitutions, transfers, walkins
 from school.enrollment.models import Enrollment
 from school.enrollment.seat_forms import (
@@ -66,22 +68,18 @@ def substitute(enrollment_id: int):
     status = 200
     if form.validate_on_submit():
         person = db.session.get(User, optional_int(form.person_id.data) or 0)
-        try:
+        with attempt(form) as done:
             if person is None:
                 raise DomainError("person_required", _("Choose the person who comes instead."))
             new = substitutions.substitute(enrollment, person, me, form.reason.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-            status = 400
-        else:
-            db.session.commit()
+        if done:
             flash(_("%(old)s is replaced by %(new)s.", old=enrollment.user.full_name,
                     new=new.user.full_name), "success")
             return _back_to_roster(enrollment)
+        status = 400
     elif request.method == "POST":
         status = 400
-    q = " ".join(request.args.get("q", "").split())[:100]
+    q = one_line(request.args.get("q"), 100)
     people = []
     if len(q) >= 3:
         people = list(db.session.scalars(people_query(me, search=q).where(
@@ -104,19 +102,15 @@ def transfer(enrollment_id: int):
     status = 200
     if form.validate_on_submit():
         target = next((e for e in choices if e.id == form.target.data), None)
-        try:
+        with attempt(form) as done:
             if target is None:
                 raise DomainError("target_required", _("Choose the event."), field="target")
             new = transfers.transfer(enrollment, target, _me(), form.reason.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-            status = 400
-        else:
-            db.session.commit()
+        if done:
             flash(_("Moved: %(name)s, %(status)s.", name=new.user.full_name,
                     status=new.status.label), "success")
             return _back_to_roster(enrollment)
+        status = 400
     elif request.method == "POST":
         status = 400
     return render_template("enrollment/transfer.html", enrollment=enrollment,
@@ -141,7 +135,7 @@ def walk_in(event_id: int):
     form = WalkInForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             person_id = optional_int(form.person_id.data)
             if person_id:
                 person = db.session.get(User, person_id)
@@ -153,17 +147,13 @@ def walk_in(event_id: int):
                     phone=form.phone.data, consent=form.consent.data, actor=me,
                     locale=str(get_locale() or "ru"))
             row = walkins.add_walk_in(event, person, me, reason=form.reason.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-            status = 400
-        else:
-            db.session.commit()
+        if done:
             flash(_("%(name)s is added to the sheet.", name=row.user.full_name), "success")
             return redirect(url_for("attendance.sheet", event_id=event.id))
+        status = 400
     elif request.method == "POST":
         status = 400
-    q = " ".join(request.args.get("q", "").split())[:100]
+    q = one_line(request.args.get("q"), 100)
     people = walkins.search_people(q, me)
     seats = services.Seats.count(event)
     return render_template("enrollment/walk_in.html", event=event, form=form, q=q,
@@ -190,32 +180,29 @@ def seat_rules(event_id: int):
         if not me.is_admin:
             abort(404)
         if steps.validate_on_submit():
-            event.program.two_step_approval = steps.two_step_approval.data
-            event.program.hold_seat_first_step = steps.hold_seat_first_step.data
             from school.audit.services import record
 
-            record(me, "program.approval_steps", event.program,
-                   two_step=steps.two_step_approval.data,
-                   hold_seat=steps.hold_seat_first_step.data)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".seat_rules", event_id=event.id))
+            with attempt(steps) as done:
+                event.program.two_step_approval = steps.two_step_approval.data
+                event.program.hold_seat_first_step = steps.hold_seat_first_step.data
+                record(me, "program.approval_steps", event.program,
+                       two_step=steps.two_step_approval.data,
+                       hold_seat=steps.hold_seat_first_step.data)
+            if done:
+                flash(_("Saved."), "success")
+                return redirect(url_for(".seat_rules", event_id=event.id))
         status = 400
     elif request.method == "POST":
         if form.validate_on_submit():
             quota = next((q for q in quotas if q.id == optional_int(form.quota_id.data)), None)
             if quota is None:
                 abort(404)
-            try:
+            with attempt(form) as done:
                 holds.set_mode(quota, form.mode.data, form.release_on.data, me)
-            except DomainError as e:
-                db.session.rollback()
-                flash_domain_error(form, e)
-                status = 400
-            else:
-                db.session.commit()
+            if done:
                 flash(_("Saved."), "success")
                 return redirect(url_for(".seat_rules", event_id=event.id))
+            status = 400
         else:
             status = 400
     return render_template(

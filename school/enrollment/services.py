@@ -23,6 +23,7 @@ from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
 from school.catalog.services import lock_event
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment import rows, twostep
 from school.enrollment.models import ACTIVE_STATUSES, SEAT_STATUSES, Enrollment, EnrollmentStatus
@@ -465,7 +466,7 @@ def decide_many(enrollment_ids, actor: User, action: str, reason: str = "", *,
 
 
 def _clean_reason(reason: str | None) -> str:
-    cleaned = " ".join("".join(c for c in (reason or "") if c.isprintable()).split())[:500]
+    cleaned = one_line(reason, 500)
     if len(cleaned) < 3:
         raise DomainError("reason_required", _l("Give a reason."), field="reason")
     return cleaned
@@ -530,7 +531,7 @@ def cancel(enrollment: Enrollment, actor: User, reason: str | None = None, *,
             raise DomainError("forbidden", _l("You cannot cancel this enrolment."), status=403)
         reason = _clean_reason(reason)
     else:
-        reason = " ".join((reason or "").split())[:500] or None
+        reason = one_line(reason, 500) or None
         if now >= first_start(event) and not actor.has_role("admin"):
             raise DomainError(
                 "too_late", _l("The event has started: ask the organisers to cancel.")

@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -24,7 +23,7 @@ from school.accounts.services import people_query
 from school.audit.services import record_export
 from school.catalog.models import Event, EventStatus
 from school.core import exports
-from school.core.uploads import drop_upload, keep_upload, read_upload
+from school.core.edge import KeptUpload, apply_upload, attempt, preview_upload
 from school.core.utils import get_or_404, paginate, safe_next
 from school.dbtypes import utcnow
 from school.enrollment import digests as _digests  # noqa: F401  (its table)
@@ -39,7 +38,6 @@ from school.enrollment.forms import (
     UploadForm,
 )
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.errors import DomainError
 from school.extensions import db, limiter
 from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch, manages_event
 from school.timeutil import local_today
@@ -58,11 +56,6 @@ def _event_or_404(event_id: int, *, staff: bool = False, options=()) -> Event:
     if event.status is EventStatus.draft and not (staff and manages_event(current_user, event)):
         abort(404)
     return event
-
-
-def _flash_error(e: DomainError) -> None:
-    db.session.rollback()
-    flash(str(e.message), "danger")
 
 
 @bp.app_template_global("enrollment_state")
@@ -89,14 +82,12 @@ def enroll(event_id: int):
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "warning")
         return redirect(back)
-    try:
+    with attempt() as done:
         enrollment = services.enroll(event, _me())
-    except DomainError as e:
-        _flash_error(e)
+        status = enrollment.status
+        position = services.waitlist_position(enrollment)
+    if not done:
         return redirect(back)
-    status = enrollment.status
-    position = services.waitlist_position(enrollment)
-    db.session.commit()
     if status is EnrollmentStatus.confirmed:
         flash(_("You are enrolled. A confirmation has been sent to your e-mail."), "success")
     elif status is EnrollmentStatus.waitlisted:
@@ -123,12 +114,10 @@ def cancel(enrollment_id: int):
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "warning")
         return redirect(back)
-    try:
+    with attempt() as done:
         promoted = services.cancel(enrollment, me, form.reason.data)
-    except DomainError as e:
-        _flash_error(e)
+    if not done:
         return redirect(back)
-    db.session.commit()
     flash(_("The enrolment has been cancelled."), "success")
     if promoted and enrollment.user_id != me.id:
         flash(_("Promoted from the waiting list: %(n)d.", n=len(promoted)), "info")
@@ -235,16 +224,13 @@ def nominate(event_id: int):
         if not people:
             flash(_("Choose at least one person."), "warning")
             return redirect(url_for("enrollment.nominate", event_id=event.id))
-        try:
+        with attempt() as done:
             enrolled, skipped = services.nominate(event, people, me)
-        except DomainError as e:
-            _flash_error(e)
-            return redirect(url_for("enrollment.nominate", event_id=event.id))
-        db.session.commit()
-        flash(_("Enrolled: %(n)d.", n=len(enrolled)), "success")
-        if skipped:
-            flash(_("Not enrolled (already enrolled, another category, or enrolment "
-                    "closed): %(n)d.", n=len(skipped)), "warning")
+        if done:
+            flash(_("Enrolled: %(n)d.", n=len(enrolled)), "success")
+            if skipped:
+                flash(_("Not enrolled (already enrolled, another category, or enrolment "
+                        "closed): %(n)d.", n=len(skipped)), "warning")
         return redirect(url_for("enrollment.nominate", event_id=event.id))
     # Without a search: everyone of the coordinator's branches (all people for an admin),
     # a page at a time; those who cannot be nominated are shown with the reason.
@@ -259,6 +245,10 @@ def nominate(event_id: int):
         upload_form=UploadForm(), report=None, columns=nominations.column_labels())
 
 
+def _kept_list(event: Event) -> KeptUpload:
+    return KeptUpload("nominations", "nominate_upload", event_id=event.id)
+
+
 @bp.post("/events/<int:event_id>/nominate/upload")
 @allow(STAFF)
 # A list can hold thousands of IINs: bound how many a person can try in an hour.
@@ -267,13 +257,8 @@ def nominate_upload(event_id: int):
     """Upload → preview every row → confirm the same file (kept by its hash) → apply."""
     event = _event_or_404(event_id, staff=True)
     upload_form = UploadForm()
-    report = None
-    if upload_form.validate_on_submit():
-        data = upload_form.file.data.read()
-        report = nominations.plan(event, data, _me())
-        if report.ok:
-            session["nominate_upload"] = {"event_id": event.id,
-                                          "digest": keep_upload("nominations", data)}
+    report = preview_upload(upload_form, _kept_list(event),
+                            lambda data: nominations.plan(event, data, _me()))
     return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
                            q="", people=None, upload_form=upload_form, report=report,
                            columns=nominations.column_labels())
@@ -291,31 +276,16 @@ def nominate_template(event_id: int):
 @allow(STAFF)
 def nominate_confirm(event_id: int):
     event = _event_or_404(event_id, staff=True)
-    # The kept file is dropped only after the import committed: a failure (a refused rule,
-    # a crash) leaves the preview to confirm again.
-    kept = session.get("nominate_upload") or {}
-    digest = kept.get("digest") if kept.get("event_id") == event.id else None
-    data = read_upload("nominations", digest)
-    if data is None:
-        session.pop("nominate_upload", None)
-        flash(_("Upload the file again: the preview has expired."), "warning")
-        return redirect(url_for("enrollment.nominate", event_id=event.id))
-    try:
-        report = nominations.apply(event, data, _me(), locale=str(get_locale() or "ru"))
-    except DomainError as e:
-        _flash_error(e)
+    report = apply_upload(_kept_list(event), lambda data: nominations.apply(
+        event, data, _me(), locale=str(get_locale() or "ru")))
+    if report is None:
         return redirect(url_for("enrollment.nominate", event_id=event.id))
     if not report.ok:  # the database changed since the preview
-        db.session.rollback()
         return render_template("enrollment/nominate.html", event=event, form=NominateForm(),
                                q="", people=None, upload_form=UploadForm(), report=report,
                                columns=nominations.column_labels())
-    enrolled = len(report.enrolled)
-    created = report.created
-    db.session.commit()
-    drop_upload("nominations", digest)
-    session.pop("nominate_upload", None)
-    flash(_("Enrolled: %(n)d; new accounts invited: %(c)d.", n=enrolled, c=created), "success")
+    flash(_("Enrolled: %(n)d; new accounts invited: %(c)d.", n=len(report.enrolled),
+            c=report.created), "success")
     return redirect(url_for("enrollment.roster", event_id=event.id))
 
 

@@ -23,6 +23,7 @@ from school.attendance.services import can_mark
 from school.audit.services import record
 from school.catalog.models import Event, EventStatus
 from school.catalog.services import lock_event
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
@@ -53,7 +54,7 @@ def search_people(text: str, viewer: User) -> list[User]:
     the sheet is not a directory of everyone's addresses."""
     from school.accounts.services import people_query
 
-    text = " ".join((text or "").split())[:100]
+    text = one_line(text, 100)
     if len(text) < 3:
         return []
     live = (User.active.is_(True), User.anonymised_at.is_(None))
@@ -68,7 +69,7 @@ def search_people(text: str, viewer: User) -> list[User]:
 def new_person(*, full_name: str, email: str, phone: str | None, consent: bool,
                actor: User, locale: str = "ru") -> User:
     """A minimal account for someone who turned up; mailed an invitation."""
-    full_name = " ".join((full_name or "").split())[:200]
+    full_name = one_line(full_name, 200)
     if len(full_name) < 3:
         raise DomainError("name_required", _l("Enter the full name."), field="full_name")
     email = normalize_email(email or "")
@@ -83,7 +84,7 @@ def new_person(*, full_name: str, email: str, phone: str | None, consent: bool,
                           _l("This person already has an account: find them by the search."),
                           field="email")
     user = User(email=email, full_name=full_name,
-                phone=" ".join((phone or "").split())[:32] or None,
+                phone=one_line(phone, 32) or None,
                 locale=locale if locale in ("ru", "kk", "en") else "ru",
                 consent_pending=True)
     user.grants.append(RoleGrant(role=Role.trainee, granted_by_id=actor.id))

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from school.catalog.models import Event, Program
-from school.core.utils import flash_domain_error, get_or_404, optional_int
-from school.errors import DomainError
+from school.core.edge import attempt
+from school.core.utils import get_or_404, optional_int
 from school.evaluation import quizzes, services
 from school.evaluation.blueprint import bp
 from school.evaluation.forms import (
@@ -50,16 +50,13 @@ def create_questionnaire():
     if event_id is not None:
         get_or_404(Event, event_id)
     default = services.default_questionnaire()
-    try:
+    with attempt() as done:
         questionnaire = services.create_questionnaire(
             title_ru=form.title_ru.data, title_kk=form.title_kk.data,
             anonymous=form.anonymous.data, program_id=program_id, event_id=event_id,
             copy_from=default if (program_id or event_id) else None)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    if not done:
         return redirect(url_for("evaluation.questionnaires"))
-    db.session.commit()
     flash(_("Questionnaire created."), "success")
     return redirect(url_for("evaluation.edit_questionnaire", questionnaire_id=questionnaire.id))
 
@@ -70,15 +67,11 @@ def edit_questionnaire(questionnaire_id: int):
     questionnaire = get_or_404(Questionnaire, questionnaire_id)
     form = QuestionnaireForm(obj=questionnaire)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.update_questionnaire(questionnaire, title_ru=form.title_ru.data,
                                           title_kk=form.title_kk.data,
                                           anonymous=form.anonymous.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("evaluation.edit_questionnaire",
                                     questionnaire_id=questionnaire.id))
@@ -92,16 +85,12 @@ def add_question(questionnaire_id: int):
     questionnaire = get_or_404(Questionnaire, questionnaire_id)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.add_question(
                 questionnaire, kind=QuestionKind(form.kind.data), text_ru=form.text_ru.data,
                 text_kk=form.text_kk.data, options_ru=form.options_ru.data,
                 options_kk=form.options_kk.data, required=form.required.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Question added."), "success")
             return redirect(url_for("evaluation.edit_questionnaire",
                                     questionnaire_id=questionnaire.id))
@@ -114,13 +103,9 @@ def add_question(questionnaire_id: int):
 def delete_question(question_id: int):
     question = get_or_404(Question, question_id)
     questionnaire_id = question.questionnaire_id
-    try:
+    with attempt() as done:
         services.delete_question(question)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-    else:
-        db.session.commit()
+    if done:
         flash(_("Question removed."), "success")
     return redirect(url_for("evaluation.edit_questionnaire", questionnaire_id=questionnaire_id))
 
@@ -154,17 +139,14 @@ def add_bank_question(program_id: int):
     form = BankQuestionForm()
     if not form.validate_on_submit():
         return _bank_page(program, form, 400)
-    try:
+    with attempt(form) as done:
         quizzes.add_bank_question(
             program, text_ru=form.text_ru.data, text_kk=form.text_kk.data,
             options_ru=form.options_ru.data, options_kk=form.options_kk.data,
             correct=form.correct_numbers(), multiple=form.multiple.data,
             explanation_ru=form.explanation_ru.data, explanation_kk=form.explanation_kk.data)
-    except DomainError as e:
-        db.session.rollback()
-        flash_domain_error(form, e)
+    if not done:
         return _bank_page(program, form, 400)
-    db.session.commit()
     flash(_("Question added."), "success")
     return redirect(url_for("evaluation.bank", program_id=program.id))
 
@@ -173,9 +155,10 @@ def add_bank_question(program_id: int):
 @allow(ADMIN)
 def retire_bank_question(question_id: int):
     question = get_or_404(BankQuestion, question_id)
-    quizzes.retire_bank_question(question)
-    db.session.commit()
-    flash(_("The question will no longer be drawn."), "success")
+    with attempt() as done:
+        quizzes.retire_bank_question(question)
+    if done:
+        flash(_("The question will no longer be drawn."), "success")
     return redirect(url_for("evaluation.bank", program_id=question.program_id))
 
 
@@ -191,16 +174,12 @@ def save_test(program_id: int, kind: str):
     if not form.validate_on_submit():
         flash(_("Check the numbers of the test's settings."), "danger")
         return redirect(url_for("evaluation.bank", program_id=program.id))
-    try:
+    with attempt() as done:
         quizzes.save_test(program, test_kind, question_count=form.question_count.data,
                           pass_mark=form.pass_mark.data,
                           time_limit_minutes=form.time_limit_minutes.data,
                           max_attempts=form.max_attempts.data,
                           required_for_completion=form.required_for_completion.data)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-    else:
-        db.session.commit()
+    if done:
         flash(_("Saved."), "success")
     return redirect(url_for("evaluation.bank", program_id=program.id))

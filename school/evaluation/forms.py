@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from school.evaluation.models import QUESTION_KIND_LABELS, QuestionKind
+from school.evaluation.models import QuestionKind
 
 
 class QuestionnaireForm(FlaskForm):
@@ -19,8 +19,7 @@ class QuestionnaireForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    kind = SelectField(_l("Type"), choices=[(k.value, QUESTION_KIND_LABELS[k])
-                                            for k in QuestionKind])
+    kind = SelectField(_l("Type"), choices=QuestionKind.choices())
     text_ru = StringField(_l("Question (Russian)"), validators=[DataRequired(), Length(max=500)])
     text_kk = StringField(_l("Question (Kazakh)"), validators=[DataRequired(), Length(max=500)])
     options_ru = TextAreaField(

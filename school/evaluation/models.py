@@ -8,7 +8,6 @@ join them back (no enrolment id, no instant, no token).
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 from school.i18n_fields import current_lang, localized
 
@@ -24,16 +23,12 @@ if TYPE_CHECKING:
     from school.catalog.models import Event, Program
 
 
-class QuestionKind(enum.StrEnum):
-    scale = "scale"  # 1–5, optional labels for each point
-    single = "single"
-    multiple = "multiple"
-    short_text = "short_text"
-    long_text = "long_text"
-
-    @property
-    def label(self) -> str:
-        return str(QUESTION_KIND_LABELS[self])
+class QuestionKind(LabelledEnum):
+    scale = "scale", _l("Scale 1–5")  # 1–5, optional labels for each point
+    single = "single", _l("Single choice")
+    multiple = "multiple", _l("Multiple choice")
+    short_text = "short_text", _l("Short text")
+    long_text = "long_text", _l("Long text")
 
     @property
     def has_options(self) -> bool:
@@ -42,15 +37,6 @@ class QuestionKind(enum.StrEnum):
     @property
     def is_text(self) -> bool:
         return self in (QuestionKind.short_text, QuestionKind.long_text)
-
-
-QUESTION_KIND_LABELS = {
-    QuestionKind.scale: _l("Scale 1–5"),
-    QuestionKind.single: _l("Single choice"),
-    QuestionKind.multiple: _l("Multiple choice"),
-    QuestionKind.short_text: _l("Short text"),
-    QuestionKind.long_text: _l("Long text"),
-}
 
 
 def _options(obj, lang: str | None = None) -> list[str]:
@@ -178,17 +164,10 @@ class Answer(db.Model):
 # --- knowledge tests --------------------------------------------------------------------
 
 
-class TestKind(enum.StrEnum):
+class TestKind(LabelledEnum):
     __test__ = False  # not a pytest class
-    pre = "pre"
-    post = "post"
-
-    @property
-    def label(self) -> str:
-        return str(TEST_KIND_LABELS[self])
-
-
-TEST_KIND_LABELS = {TestKind.pre: _l("Pre-test"), TestKind.post: _l("Post-test")}
+    pre = "pre", _l("Pre-test")
+    post = "post", _l("Post-test")
 
 
 class BankQuestion(db.Model):

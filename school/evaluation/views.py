@@ -12,11 +12,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from school.catalog.models import Event, EventStatus
-from school.core import panels
+from school.core import edge, panels
 from school.core.utils import MAX_ID, get_or_404
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment
-from school.errors import DomainError
 from school.evaluation import admin_views as _admin_views  # noqa: F401  (routes)
 from school.evaluation import quizzes, services
 from school.evaluation import receivers as _receivers  # noqa: F401  (signal receivers)
@@ -67,19 +66,15 @@ def answer(event_id: int):
     questionnaire = invitation.questionnaire
     errors: dict[str, str] = {}
     if request.method == "POST" and not invitation.answered:
-        try:
+        with edge.attempt(show=False, abort_on=(404,)) as done:
             services.submit_response(event, current_user, _raw_answers(questionnaire.questions))
-        except DomainError as e:
-            db.session.rollback()
-            if e.status in (404,):
-                abort(404)
-            if e.field:
-                errors[e.field] = str(e.message)
-            flash(str(e.message), "danger")
+        if not done:
+            if done.error.field:
+                errors[done.error.field] = str(done.error.message)
+            done.show_error()
             return render_template("evaluation/answer.html", event=event,
                                    questionnaire=questionnaire, invitation=invitation,
                                    errors=errors, form=request.form), 400
-        db.session.commit()
         flash(_("Thank you! Your answers are saved."), "success")
         return redirect(url_for("enrollment.my"))
     closed = utcnow() - invitation.invited_at > timedelta(days=services.answer_days())
@@ -132,13 +127,10 @@ def start_test(event_id: int, kind: str):
     event = get_or_404(Event, event_id)
     test = _test_of(event, _kind(kind))
     enrollment = _own_enrollment(event)
-    try:
+    with edge.attempt() as done:
         attempt = quizzes.start_attempt(test, enrollment)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    if not done:
         return redirect(url_for("evaluation.test_home", event_id=event.id, kind=test.kind.value))
-    db.session.commit()
     return redirect(url_for("evaluation.attempt", attempt_id=attempt.id))
 
 
@@ -177,12 +169,11 @@ def save_answer(attempt_id: int):
     """One answer, saved as the person goes (JSON for the page's script)."""
     attempt = _own_attempt(attempt_id)
     position = _int(request.form.get("position"))
-    try:
+    with edge.attempt(show=False) as done:
         quizzes.save_answer(attempt, position or 0, _chosen(request.form.getlist("chosen")))
-    except DomainError as e:
-        db.session.rollback()
+    if not done:
+        e = done.error
         return jsonify(ok=False, code=e.code, message=str(e.message)), e.status
-    db.session.commit()
     return jsonify(ok=True)
 
 
@@ -192,13 +183,8 @@ def submit_attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     answers = {item.position: _chosen(request.form.getlist(f"item{item.position}"))
                for item in attempt.items if request.form.getlist(f"item{item.position}")}
-    try:
+    with edge.attempt():
         quizzes.submit_attempt(attempt, answers)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-        return redirect(url_for("evaluation.attempt", attempt_id=attempt_id))
-    db.session.commit()
     return redirect(url_for("evaluation.attempt", attempt_id=attempt_id))
 
 

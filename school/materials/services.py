@@ -23,6 +23,7 @@ from sqlalchemy import select
 from school.audit.services import record
 from school.catalog.models import Event, EventSession
 from school.catalog.services import can_see_backstage, is_participant
+from school.core.text import one_line
 from school.core.xlsx_reader import BROKEN_ZIP
 from school.errors import DomainError
 from school.extensions import db
@@ -114,7 +115,7 @@ def ascii_filename(name: str) -> str:
 
 
 def _clean_title(title: str | None, fallback: str) -> str:
-    title = " ".join("".join(c for c in (title or "") if c.isprintable()).split())[:200]
+    title = one_line(title, 200)
     return title or fallback[:200]
 
 

@@ -11,9 +11,9 @@ from flask_login import current_user
 from school.catalog.models import Event
 from school.catalog.services import can_see_backstage
 from school.core import panels
+from school.core.edge import commit_or_refuse
 from school.core.utils import get_or_404
 from school.enrollment.models import PARTICIPANT_STATUSES
-from school.errors import DomainError
 from school.extensions import db
 from school.materials import services
 from school.materials.forms import EmptyForm, FileForm, LinkForm
@@ -68,17 +68,6 @@ def _back(event: Event):
     return redirect(url_for("materials.event_materials", event_id=event.id))
 
 
-def _save(event: Event, action, message: str) -> None:
-    try:
-        action()
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-        return
-    db.session.commit()
-    flash(message, "success")
-
-
 @bp.post("/events/<int:event_id>/materials/file")
 @allow(SIGNED_IN)
 def add_file(event_id: int):
@@ -89,7 +78,7 @@ def add_file(event_id: int):
         upload = form.file.data
         # One byte over the limit is enough to refuse: never read an unbounded stream.
         data = upload.stream.read(services.max_bytes() + 1)
-        _save(event, lambda: services.add_file(
+        commit_or_refuse(lambda: services.add_file(
             event, current_user, filename=upload.filename or "", data=data,
             title=form.title.data, session_id=form.session_id.data),
             _("The material has been added."))
@@ -105,7 +94,7 @@ def add_link(event_id: int):
     form = LinkForm(prefix="link")
     _session_choices(form, event)
     if form.validate_on_submit():
-        _save(event, lambda: services.add_link(
+        commit_or_refuse(lambda: services.add_link(
             event, current_user, url=form.url.data, title=form.title.data,
             session_id=form.session_id.data), _("The link has been added."))
     else:
@@ -121,8 +110,8 @@ def remove(material_id: int):
         abort(404)
     event = material.event
     if EmptyForm().validate_on_submit():
-        _save(event, lambda: services.remove(material, current_user),
-              _("The material has been removed."))
+        commit_or_refuse(lambda: services.remove(material, current_user),
+                         _("The material has been removed."))
     return _back(event)
 
 

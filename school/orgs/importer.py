@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from school.audit.services import record
 from school.core import vocabulary
 from school.core.sheets import read_table
+from school.core.text import one_line
 from school.core.upload_limits import Limits, UploadRefused
 from school.extensions import db
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
@@ -94,8 +95,7 @@ class ImportReport:
 def _clean(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = "" if value is None else str(value)
-    return " ".join("".join(c for c in text if c.isprintable()).split())
+    return one_line(value)
 
 
 def read_rows(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import str_enum
+from school.dbtypes import LabelledEnum, str_enum
 from school.extensions import db
 from school.i18n_fields import LocalizedName, localized
 
@@ -17,10 +18,10 @@ class RegionType(enum.StrEnum):
     region = "region"
 
 
-class BranchKind(enum.StrEnum):
-    oblast = "oblast"
-    city = "city"
-    local = "local"
+class BranchKind(LabelledEnum):
+    oblast = "oblast", _l("Regional (oblast) branch")
+    city = "city", _l("City branch")
+    local = "local", _l("Local union")
 
 
 class Region(LocalizedName, db.Model):

@@ -9,18 +9,13 @@ from sqlalchemy import func, or_, select
 
 from school.audit.services import record
 from school.core.formatting import collation_key, sort_by_name
+from school.core.text import one_line
 from school.core.utils import contains_pattern
 from school.errors import DomainError
 from school.extensions import db
 from school.i18n_fields import current_lang
 from school.orgs.models import Branch, BranchKind, PrimaryOrganization, Region, SectoralUnion
 from school.permissions import visible_branch_ids
-
-BRANCH_KIND_LABELS = {
-    BranchKind.oblast: _l("Regional (oblast) branch"),
-    BranchKind.city: _l("City branch"),
-    BranchKind.local: _l("Local union"),
-}
 
 
 def name_column(model):
@@ -141,7 +136,7 @@ def _listing(q, model, branch_column, user, search: str, *chosen):
 def _names(data: dict, required=("name_ru", "name_kk")) -> dict:
     out = {}
     for key in ("name_ru", "name_kk", "name_en"):
-        value = " ".join(("".join(c for c in (data.get(key) or "") if c.isprintable())).split())
+        value = one_line(data.get(key))
         if key in required and not value:
             raise DomainError("name_required", _l("Enter the name in Russian and in Kazakh."),
                               field=key)
@@ -171,8 +166,7 @@ def save_union(union: SectoralUnion | None, data: dict, actor) -> SectoralUnion:
     for key, value in _names(data).items():
         setattr(union, key, value)
     for lang in ("ru", "kk", "en"):
-        short = " ".join("".join(c for c in (data.get(f"short_name_{lang}") or "")
-                                 if c.isprintable()).split())
+        short = one_line(data.get(f"short_name_{lang}"))
         setattr(union, f"short_name_{lang}", short[:100] or None)
     db.session.add(union)
     db.session.flush()

@@ -10,15 +10,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from school.core.uploads import drop_upload, keep_upload, read_upload
-from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
-from school.errors import DomainError
+from school.core.edge import KeptUpload, apply_upload, attempt, preview_upload
+from school.core.utils import get_or_404, optional_int, paginate
 from school.extensions import db
 from school.orgs import importer, services
 from school.orgs.forms import BranchForm, ImportForm, OrganizationForm, RegionForm, UnionForm
@@ -35,13 +33,9 @@ def _form_data(form) -> dict:
 def _save(form, save, template: str, back: str, **context):
     """The shared edit flow: validate, call the service, commit, or show the error."""
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             save(_form_data(form))
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(back)
     return render_template(template, form=form, **context)
@@ -114,7 +108,7 @@ def branches():
     return render_template(
         "orgs/branches.html", items=items, page=page, pages=pages, total=total, q=search,
         union_id=union_id, region_id=region_id, unions=services.unions(),
-        regions=services.regions(), kind_labels=services.BRANCH_KIND_LABELS,
+        regions=services.regions(),
     )
 
 
@@ -190,18 +184,15 @@ def edit_organization(org_id: int):
 
 # --- import ---------------------------------------------------------------------------
 
+_KEPT = KeptUpload("orgs", "org_import")
+
 
 @bp.route("/import", methods=["GET", "POST"])
 @allow(ADMIN)
 def import_orgs():
     """Upload → preview every row → confirm the same file (kept by its hash) → apply."""
     form = ImportForm()
-    report = None
-    if form.validate_on_submit():
-        data = form.file.data.read()
-        report = importer.plan_import(data)
-        if report.ok:
-            session["org_import"] = keep_upload("orgs", data)
+    report = preview_upload(form, _KEPT, importer.plan_import)
     return render_template("orgs/import.html", form=form, report=report,
                            columns=_column_labels())
 
@@ -222,20 +213,12 @@ def _column_labels() -> list[str]:
 @bp.post("/import/confirm")
 @allow(ADMIN)
 def confirm_import():
-    digest = session.get("org_import")
-    data = read_upload("orgs", digest)  # dropped only once the import committed
-    if data is None:
-        session.pop("org_import", None)
-        flash(_("Upload the file again: the preview has expired."), "warning")
+    report = apply_upload(_KEPT, lambda data: importer.apply_import(data, current_user))
+    if report is None:
         return redirect(url_for("orgs.import_orgs"))
-    report = importer.apply_import(data, current_user)
     if not report.ok:  # the database changed since the preview
-        db.session.rollback()
         return render_template("orgs/import.html", form=ImportForm(), report=report,
                                columns=_column_labels())
-    db.session.commit()
-    drop_upload("orgs", digest)
-    session.pop("org_import", None)
     flash(_("Imported: %(b)d new branches, %(o)d new organisations.",
             b=report.new_branches, o=report.new_organizations), "success")
     return redirect(url_for("orgs.branches"))

@@ -9,13 +9,12 @@ from flask_babel import lazy_gettext as _l
 
 from school.core.vocabulary import Column, Vocabulary
 from school.orgs.models import BranchKind as K
-from school.orgs.services import BRANCH_KIND_LABELS
 
 
 @cache
 def branch_kinds() -> Vocabulary:
     """Kinds of branch (orgs.models.BranchKind)."""
-    return Vocabulary(BRANCH_KIND_LABELS, {
+    return Vocabulary(K.labels(), {
         K.oblast: ("Областной", "Областной филиал", "Область", "Облыстық", "Облыс",
                    "Облыстық филиал", "Regional", "Region"),
         K.city: ("Городской", "Городской филиал", "Город", "Қалалық", "Қала",

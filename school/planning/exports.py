@@ -100,11 +100,11 @@ def consolidated_xlsx(cons: Consolidation, visible=None) -> bytes:
 
 
 def _state_label(state: str) -> str:
-    from school.planning.models import STATE_LABELS, PlanState
+    from school.planning.models import PlanState
 
     if state == "consolidated":
         return _("Consolidated")
-    return str(STATE_LABELS[PlanState(state)])
+    return PlanState(state).label
 
 
 def plan_vs_actual_xlsx(cons: Consolidation, actual: dict, units: list) -> bytes:

@@ -7,10 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from school.accounts.models import CATEGORY_LABELS
-from school.catalog.models import EVENT_KIND_LABELS
+from school.accounts.models import Category
+from school.catalog.models import EventKind
 from school.core.utils import optional_int
-from school.planning.models import BUDGET_LINE_LABELS, FUNDING_LABELS, LEVEL_LABELS
+from school.planning.models import BudgetLine, FundingSource, PlanLevel
 
 MONTHS = [
     (1, _l("January")), (2, _l("February")), (3, _l("March")), (4, _l("April")),
@@ -25,7 +25,7 @@ def program_choices(programs) -> list:
 
 class HeadcountForm(FlaskForm):
     category = SelectField(_l("Category"), validate_choice=False,
-                           choices=[(c.value, label) for c, label in CATEGORY_LABELS.items()])
+                           choices=Category.choices())
     program_id = SelectField(_l("Programme"), coerce=optional_int, validate_choice=False)
     people = IntegerField(_l("People to train"),
                           validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
@@ -33,9 +33,9 @@ class HeadcountForm(FlaskForm):
 
 class BudgetForm(FlaskForm):
     line = SelectField(_l("Budget line"), validate_choice=False,
-                       choices=[(k.value, v) for k, v in BUDGET_LINE_LABELS.items()])
+                       choices=BudgetLine.choices())
     source = SelectField(_l("Funding source"), validate_choice=False,
-                         choices=[(k.value, v) for k, v in FUNDING_LABELS.items()])
+                         choices=FundingSource.choices())
     program_id = SelectField(_l("Programme"), coerce=optional_int, validate_choice=False)
     amount = StringField(_l("Amount, tenge"), validators=[DataRequired(), Length(max=30)],
                          description=_l("For example 1 250 000 or 1250000,50"))
@@ -43,7 +43,7 @@ class BudgetForm(FlaskForm):
 
 class PlanEventForm(FlaskForm):
     kind = SelectField(_l("Kind"), validate_choice=False,
-                       choices=[(k.value, v) for k, v in EVENT_KIND_LABELS.items()])
+                       choices=EventKind.choices())
     program_id = SelectField(_l("Programme"), coerce=optional_int, validate_choice=False)
     month = SelectField(_l("Month"), coerce=optional_int, validate_choice=False, choices=MONTHS)
     participants = IntegerField(_l("Expected participants"),
@@ -60,7 +60,7 @@ class ReasonForm(FlaskForm):
 
 
 class CalendarForm(FlaskForm):
-    organisation = DateField(LEVEL_LABELS["organisation"], validators=[Optional()])
-    local = DateField(LEVEL_LABELS["local"], validators=[Optional()])
-    branch = DateField(LEVEL_LABELS["branch"], validators=[Optional()])
-    union = DateField(LEVEL_LABELS["union"], validators=[Optional()])
+    organisation = DateField(PlanLevel.organisation.lazy_label, validators=[Optional()])
+    local = DateField(PlanLevel.local.lazy_label, validators=[Optional()])
+    branch = DateField(PlanLevel.branch.lazy_label, validators=[Optional()])
+    union = DateField(PlanLevel.union.lazy_label, validators=[Optional()])

@@ -7,7 +7,6 @@ money is kept as integer tiyn (1 tenge = 100 tiyn), never as floats.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.accounts.models import Category
 from school.catalog.models import EventKind
-from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 
 if TYPE_CHECKING:
@@ -37,86 +36,37 @@ if TYPE_CHECKING:
     from school.orgs.models import Branch, PrimaryOrganization, SectoralUnion
 
 
-class PlanLevel(enum.StrEnum):
-    union = "union"
-    branch = "branch"
-    local = "local"
-    organisation = "organisation"
-
-    @property
-    def label(self) -> str:
-        return str(LEVEL_LABELS[self])
+class PlanLevel(LabelledEnum):
+    union = "union", _l("Sectoral union")
+    branch = "branch", _l("Branch")
+    local = "local", _l("Local union")
+    organisation = "organisation", _l("Primary organisation")
 
 
-LEVEL_LABELS = {
-    PlanLevel.union: _l("Sectoral union"),
-    PlanLevel.branch: _l("Branch"),
-    PlanLevel.local: _l("Local union"),
-    PlanLevel.organisation: _l("Primary organisation"),
-}
-
-
-class PlanState(enum.StrEnum):
-    draft = "draft"
-    submitted = "submitted"
-    approved = "approved"
-    returned = "returned"
-
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
+class PlanState(LabelledEnum):
+    draft = "draft", _l("Draft")
+    submitted = "submitted", _l("Submitted")
+    approved = "approved", _l("Approved")
+    returned = "returned", _l("Returned for changes")
 
     @property
     def editable(self) -> bool:
         return self in (PlanState.draft, PlanState.returned)
 
 
-STATE_LABELS = {
-    PlanState.draft: _l("Draft"),
-    PlanState.submitted: _l("Submitted"),
-    PlanState.approved: _l("Approved"),
-    PlanState.returned: _l("Returned for changes"),
-}
+class BudgetLine(LabelledEnum):
+    venue = "venue", _l("Venue")
+    trainers = "trainers", _l("Trainers")
+    travel = "travel", _l("Travel")
+    materials = "materials", _l("Materials")
+    accommodation = "accommodation", _l("Accommodation")
+    other = "other", _l("Other costs")
 
 
-class BudgetLine(enum.StrEnum):
-    venue = "venue"
-    trainers = "trainers"
-    travel = "travel"
-    materials = "materials"
-    accommodation = "accommodation"
-    other = "other"
-
-    @property
-    def label(self) -> str:
-        return str(BUDGET_LINE_LABELS[self])
-
-
-BUDGET_LINE_LABELS = {
-    BudgetLine.venue: _l("Venue"),
-    BudgetLine.trainers: _l("Trainers"),
-    BudgetLine.travel: _l("Travel"),
-    BudgetLine.materials: _l("Materials"),
-    BudgetLine.accommodation: _l("Accommodation"),
-    BudgetLine.other: _l("Other costs"),
-}
-
-
-class FundingSource(enum.StrEnum):
-    union_budget = "union_budget"
-    employer = "employer"
-    federation = "federation"
-
-    @property
-    def label(self) -> str:
-        return str(FUNDING_LABELS[self])
-
-
-FUNDING_LABELS = {
-    FundingSource.union_budget: _l("Union budget"),
-    FundingSource.employer: _l("Employer's targeted funds"),
-    FundingSource.federation: _l("Federation"),
-}
+class FundingSource(LabelledEnum):
+    union_budget = "union_budget", _l("Union budget")
+    employer = "employer", _l("Employer's targeted funds")
+    federation = "federation", _l("Federation")
 
 
 class Plan(db.Model):

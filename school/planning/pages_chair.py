@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from school.core.edge import attempt
 from school.core.utils import get_or_404, optional_int, paginate
-from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import PrimaryOrganization
 from school.permissions import CHAIR, allow, chaired_org_id
@@ -51,15 +51,9 @@ def propose():
         if event is None:
             flash(_("Choose an event that is open for enrolment."), "danger")
         else:
-            try:
+            with attempt(abort_on=(403,)) as done:
                 made, skipped = chair.propose(event, [i for i in ids if i], current_user)
-            except DomainError as e:
-                db.session.rollback()
-                if e.status == 403:
-                    abort(403)
-                flash(str(e.message), "danger")
-            else:
-                db.session.commit()
+            if done:
                 flash(ngettext("%(num)d person proposed.", "%(num)d people proposed.",
                                len(made)), "success")
                 for person, _code, message in skipped:

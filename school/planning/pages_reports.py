@@ -8,9 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from school.catalog.models import Event, Program
+from school.core.edge import attempt
 from school.core.exports import download
-from school.core.utils import flash_domain_error, get_or_404, optional_int
-from school.errors import DomainError
+from school.core.utils import get_or_404, optional_int
 from school.extensions import db
 from school.orgs.models import Branch, PrimaryOrganization, Region
 from school.permissions import (
@@ -25,7 +25,7 @@ from school.permissions import (
 from school.planning import actuals, calendar, exports
 from school.planning.consolidate import consolidate
 from school.planning.forms import CalendarForm
-from school.planning.models import BUDGET_LINE_LABELS, Plan, PlanLevel
+from school.planning.models import BudgetLine, Plan, PlanLevel
 from school.planning.views import bp, year_arg
 
 
@@ -86,7 +86,7 @@ def consolidated():
     return render_template(
         "planning/consolidated.html", year=year, cons=cons, units=units, actual=actual,
         people=people, money=money, programs=programs, union_filter=union_filter,
-        unions=list(cons.tree.unions.values()), line_labels=BUDGET_LINE_LABELS,
+        unions=list(cons.tree.unions.values()), line_labels=BudgetLine.labels(),
         deadlines=calendar.deadlines(year),
     )
 
@@ -152,15 +152,13 @@ def event_costs(event_id: int):
     if not manages_event(current_user, event):
         abort(404)
     errors: dict[str, str] = {}
-    values = {line.value: request.form.get(line.value, "") for line in BUDGET_LINE_LABELS}
+    values = {line.value: request.form.get(line.value, "") for line in BudgetLine}
     if request.method == "POST":
-        try:
+        with attempt(show=False) as done:
             actuals.save_costs(event, values, current_user)
-        except DomainError as e:
-            db.session.rollback()
-            errors[e.field or ""] = str(e.message)
+        if not done:
+            errors[done.error.field or ""] = str(done.error.message)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("planning.event_costs", event_id=event.id))
     else:
@@ -169,7 +167,7 @@ def event_costs(event_id: int):
         values = {line.value: format_tenge(v).replace("\u202f", " ")
                   for line, v in actuals.costs_of(event).items()}
     return render_template("planning/event_costs.html", event=event, values=values,
-                           errors=errors, labels=BUDGET_LINE_LABELS), (400 if errors else 200)
+                           errors=errors, labels=BudgetLine.labels()), (400 if errors else 200)
 
 
 @bp.get("/calendar")
@@ -188,14 +186,10 @@ def save_calendar():
     year = optional_int(request.form.get("year")) or 0
     form = CalendarForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             calendar.save_deadlines(year, {level.value: form[level.value].data
                                            for level in PlanLevel}, current_user)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("planning.calendar_page", year=year))
     return render_template("planning/calendar.html", year=year, form=form,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from school.accounts.models import Category, User
 from school.audit.services import record
 from school.catalog.models import EventKind, Program
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.errors import DomainError
 from school.extensions import db
@@ -253,7 +254,7 @@ def return_plan(plan: Plan, actor: User, comment: str, *,
     """Back to the author with a comment: the plan is a draft again (state `returned`
     until it is submitted anew) and the author gets a letter."""
     _deciding(plan, actor)
-    cleaned = " ".join("".join(c for c in (comment or "") if c.isprintable()).split())[:1000]
+    cleaned = one_line(comment, 1000)
     if len(cleaned) < 3:
         raise DomainError("comment_required", _l("Say what should be changed."),
                           field="comment")
@@ -289,7 +290,7 @@ def reopen(plan: Plan, actor: User, reason: str, *, now: datetime | None = None)
         raise DomainError("forbidden", _l("You cannot change this plan."), status=403)
     if plan.state is not PlanState.approved:
         raise DomainError("not_approved", _l("Only an approved plan opens a revision."))
-    cleaned = " ".join("".join(c for c in (reason or "") if c.isprintable()).split())[:1000]
+    cleaned = one_line(reason, 1000)
     if len(cleaned) < 3:
         raise DomainError("reason_required", _l("Give a reason."), field="reason")
     plan.revisions.append(PlanRevision(

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from school.catalog.models import Program
-from school.core.utils import flash_domain_error, optional_int
-from school.errors import DomainError
+from school.core.edge import attempt
+from school.core.utils import optional_int
 from school.extensions import db
 from school.permissions import PLANNING, allow
 from school.planning import calendar, services
@@ -98,15 +98,13 @@ def open_plan():
     except ValueError:
         abort(400)
     ident = optional_int(request.form.get("unit_id")) or 0
-    try:
+    with attempt(show=False) as done:
         plan = services.open_plan((level, ident), year, current_user)
-    except DomainError as e:
-        db.session.rollback()
-        if e.status == 404 or e.status == 403:
+    if not done:
+        if done.error.status in (403, 404):
             abort(404)
-        flash(str(e.message), "danger")
+        done.show_error()
         return redirect(url_for("planning.index"))
-    db.session.commit()
     return redirect(url_for("planning.plan", plan_id=plan.id))
 
 
@@ -149,17 +147,13 @@ def add_line(plan_id: int, kind: str):
         data = {k: f.data for k, f in form._fields.items() if k != "csrf_token"}
         adder = {"headcount": services.add_headcount, "budget": services.add_budget,
                  "event": services.add_event}[kind]
-        try:
+        with attempt(form) as done:
             adder(plan, current_user, **data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-            if e.status in (403, 404):
-                abort(e.status)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for("planning.plan", plan_id=plan.id) + f"#{kind}")
+        if done.error.status in (403, 404):
+            abort(done.error.status)
     return _render_plan(load_plan(plan_id), forms=forms, status=400)
 
 
@@ -172,15 +166,9 @@ def remove_line(plan_id: int, kind: str, line_id: int):
 
 
 def _act(plan: Plan, action, message: str):
-    try:
+    with attempt(abort_on=(403, 404)) as done:
         action()
-    except DomainError as e:
-        db.session.rollback()
-        if e.status in (403, 404):
-            abort(e.status)
-        flash(str(e.message), "danger")
-    else:
-        db.session.commit()
+    if done:
         flash(message, "success")
     return redirect(url_for("planning.plan", plan_id=plan.id))
 

@@ -11,11 +11,10 @@ from sqlalchemy import select
 from school.accounts.models import User
 from school.accounts.services import people_query
 from school.catalog.models import Event
-from school.core.uploads import drop_upload, keep_upload, read_upload
+from school.core.edge import KeptUpload, apply_upload, attempt
 from school.core.utils import get_or_404, paginate
 from school.enrollment import nominations
 from school.enrollment.forms import NominateForm, UploadForm
-from school.errors import DomainError
 from school.extensions import db, limiter
 from school.permissions import STAFF, allow, can_see_branch
 from school.records import services
@@ -41,9 +40,8 @@ def _back(event: Event):
     return redirect(url_for(".participants", event_id=event.id))
 
 
-def _kept(event: Event) -> str | None:
-    kept = session.get("record_upload") or {}
-    return kept.get("digest") if kept.get("event_id") == event.id else None
+def _kept(event: Event) -> KeptUpload:
+    return KeptUpload(KIND, "record_upload", event_id=event.id)
 
 
 @bp.get("/manage/events/<int:event_id>/record")
@@ -53,7 +51,7 @@ def participants(event_id: int):
     search = request.args.get("q", "").strip()[:100]
     people, page, pages, total = paginate(
         people_query(current_user, search=search).where(User.active.is_(True)), per_page=30)
-    data = read_upload(KIND, _kept(event))
+    data = _kept(event).read()
     report = services.plan_list(event, data, current_user) if data is not None else None
     return render_template(
         "records/participants.html", event=event, q=search, people=people, page=page,
@@ -73,14 +71,10 @@ def add(event_id: int):
         if len(people) != len(ids) or any(
                 not can_see_branch(current_user, p.branch_id) for p in people):
             abort(404)
-        try:
+        with attempt() as done:
             added = services.add_participants(event, people, actor=current_user)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "danger")
-            return _back(event)
-        db.session.commit()
-        flash(_("Added to the record: %(n)d.", n=len(added)), "success")
+        if done:
+            flash(_("Added to the record: %(n)d.", n=len(added)), "success")
     return _back(event)
 
 
@@ -94,7 +88,7 @@ def upload(event_id: int):
         data = form.file.data.read()
         report = services.plan_list(event, data, current_user)
         if not report.errors:  # the page previews every row (with its errors) from it
-            session["record_upload"] = {"event_id": event.id, "digest": keep_upload(KIND, data)}
+            _kept(event).keep(data)
         else:
             session.pop("record_upload", None)
             for error in report.errors:
@@ -108,26 +102,14 @@ def confirm(event_id: int):
     event = _record_or_404(event_id)
     if not NominateForm().validate_on_submit():
         return _back(event)
-    digest = _kept(event)
-    data = read_upload(KIND, digest)
-    if data is None:
-        flash(_("Upload the file again: the preview has expired."), "warning")
-        return _back(event)
-    try:
-        report = services.apply_list(event, data, current_user,
-                                     locale=str(get_locale() or "ru"))
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    report = apply_upload(_kept(event), lambda data: services.apply_list(
+        event, data, current_user, locale=str(get_locale() or "ru")))
+    if report is None:
         return _back(event)
     if not report.ok:
-        db.session.rollback()
         flash(_("Rows with errors: %(n)d. Correct the file and upload it again.",
                 n=len(report.bad_rows)), "danger")
         return _back(event)
-    db.session.commit()
-    drop_upload(KIND, digest)
-    session.pop("record_upload", None)
     flash(_("Enrolled: %(n)d; new accounts invited: %(c)d.", n=len(report.enrolled),
             c=report.created), "success")
     return _back(event)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 from school.i18n_fields import LocalizedName
 
@@ -76,27 +76,14 @@ class EmployerOverride(db.Model):
     employer: Mapped[Employer] = relationship()
 
 
-class ReleaseState(enum.StrEnum):
-    not_needed = "not_needed"  # online, or a format that needs no release
-    to_send = "to_send"  # held for the coordinator (over the cap, no employer, no e-mail)
-    sent = "sent"
-    released = "released"
-    refused = "refused"  # refused, or another person proposed
-    no_answer = "no_answer"  # no answer by the reminder day
-
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
-
-
-STATE_LABELS = {
-    ReleaseState.not_needed: _l("Not needed"),
-    ReleaseState.to_send: _l("To send"),
-    ReleaseState.sent: _l("Sent, awaiting answer"),
-    ReleaseState.released: _l("Released"),
-    ReleaseState.refused: _l("Refused"),
-    ReleaseState.no_answer: _l("No answer"),
-}
+class ReleaseState(LabelledEnum):
+    not_needed = "not_needed", _l("Not needed")  # online, or a format that needs no release
+    # held for the coordinator (over the cap, no employer, no e-mail)
+    to_send = "to_send", _l("To send")
+    sent = "sent", _l("Sent, awaiting answer")
+    released = "released", _l("Released")
+    refused = "refused", _l("Refused")  # refused, or another person proposed
+    no_answer = "no_answer", _l("No answer")  # no answer by the reminder day
 
 
 class ReleaseAnswer(enum.StrEnum):

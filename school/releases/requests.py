@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from school.accounts.models import Role, RoleGrant, User
 from school.audit.services import record
 from school.certificates import documents
+from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.services import first_start
@@ -334,8 +335,8 @@ def answer(request: ReleaseRequest, choice: str, *, reason: str | None = None,
         choice_value = ReleaseAnswer(choice)
     except ValueError:
         raise DomainError("answer_invalid", _l("Choose an answer."), field="choice") from None
-    reason = " ".join((reason or "").split())[:REASON_MAX] or None
-    proposed_name = " ".join((proposed_name or "").split())[:200] or None
+    reason = one_line(reason, REASON_MAX) or None
+    proposed_name = one_line(proposed_name, 200) or None
     if choice_value is ReleaseAnswer.refuse and not reason:
         raise DomainError("reason_required", _l("Give the reason for the refusal."),
                           field="reason")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from school.audit.services import record
 from school.core.iin import check_digit, normalize
+from school.core.text import one_line
 from school.errors import DomainError, Problems
 from school.extensions import db
 from school.releases.models import Agreement, Employer, EmployerOverride
@@ -52,7 +53,7 @@ def clean_emails(raw: str | None, *, field: str = "hr_emails") -> str | None:
 
 
 def _text(raw: str | None, limit: int) -> str:
-    return " ".join((raw or "").split())[:limit]
+    return one_line(raw, limit)
 
 
 def _require_name(name: str) -> None:

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from school.catalog.models import Event
 from school.core import panels
+from school.core.edge import attempt
 from school.core.exports import csv_bytes, download
 from school.core.formatting import sort_by_name
-from school.core.utils import flash_domain_error, get_or_404, optional_int, paginate
+from school.core.utils import get_or_404, optional_int, paginate
 from school.errors import DomainError
 from school.extensions import db, limiter
 from school.orgs.models import SectoralUnion
@@ -98,13 +99,9 @@ def send(request_id: int):
     form = SendForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with attempt(category="warning") as done:
         requests.send(release, actor=current_user, force=bool(form.force.data))
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "warning")
-    else:
-        db.session.commit()
+    if done:
         flash(_("The request has been sent to the employer."), "success")
     return redirect(url_for(".detail", request_id=request_id))
 
@@ -130,19 +127,16 @@ def answer(request_id: int, token: str):
         form.reason.data = release.answer_reason
         form.proposed_name.data = release.proposed_name
     if form.validate_on_submit():
-        try:
+        with attempt(form, show=False) as done:
             requests.answer(release, form.choice.data, reason=form.reason.data,
                             proposed_name=form.proposed_name.data,
                             address=request.remote_addr)
-        except DomainError as e:
-            db.session.rollback()
-            if e.field is None:
-                return _link_error(e)
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Thank you: your answer has been recorded."), "success")
             return redirect(url_for(".answer", request_id=request_id, token=token))
+        if done.error.field is None:
+            return _link_error(done.error)
+        done.show_error()
     agreement = release.agreement
     used = None
     if agreement is not None:
@@ -173,17 +167,13 @@ def edit_employer(employer_id: int | None = None):
     employer = get_or_404(Employer, employer_id) if employer_id else None
     form = EmployerForm(obj=employer)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.save_employer(
                 employer, bin=form.bin.data, name_ru=form.name_ru.data,
                 name_kk=form.name_kk.data, address=form.address.data,
                 hr_emails=form.hr_emails.data, language=form.language.data, actor=current_user,
             )
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for(".employers"))
     return render_template("releases/employer_edit.html", form=form, employer=employer)
@@ -209,7 +199,7 @@ def edit_agreement(agreement_id: int | None = None):
         (e.id, f"{e.name} ({e.bin})") for e in employers_list
     ]
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             if db.session.get(SectoralUnion, form.union_id.data or 0) is None:
                 raise DomainError("union_required", _("Choose the union."), field="union_id")
             if form.employer_id.data and db.session.get(Employer, form.employer_id.data) is None:
@@ -222,11 +212,7 @@ def edit_agreement(agreement_id: int | None = None):
                 paid_days=form.paid_days.data, active=bool(form.active.data),
                 actor=current_user,
             )
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for(".agreements"))
     return render_template("releases/agreement_edit.html", form=form, agreement=agreement)
@@ -243,13 +229,9 @@ def my_employer():
     if request.method == "GET" and override is not None:
         form.bin.data = override.employer.bin
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.set_own_employer(current_user, form.bin.data)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Saved."), "success")
             return redirect(url_for(".my_employer"))
     from school.releases.letters import employer_of

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
-from school.accounts.models import CATEGORY_LABELS, Category
+from school.accounts.models import Category
 from school.reports.plans import MAX_PLANNED
 
 
@@ -23,7 +23,7 @@ class PlanForm(FlaskForm):
 
 for _category in Category:
     setattr(PlanForm, _category.value, IntegerField(
-        CATEGORY_LABELS[_category],
+        _category.lazy_label,
         validators=[Optional(), NumberRange(min=0, max=MAX_PLANNED)],
         render_kw={"inputmode": "numeric", "min": 0, "max": MAX_PLANNED},
     ))

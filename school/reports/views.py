@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from school.accounts.models import Category
 from school.audit.services import record
 from school.catalog.models import EventFormat, EventKind, Program
-from school.core.utils import flash_domain_error, get_or_404, optional_int, page_arg, paginate
+from school.core.edge import attempt
+from school.core.utils import get_or_404, optional_int, page_arg, paginate
 from school.errors import DomainError
 from school.extensions import db, write_transaction
 from school.orgs.models import Branch, Region, SectoralUnion
@@ -261,13 +262,9 @@ def edit_plan(branch_id: int, year: int):
             form[category.value].data = current.get(category, 0)
     closed = services.closed_years([year]).get(year)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.save_plan(branch, year, form.planned(), current_user)
-        except DomainError as e:
-            db.session.rollback()
-            flash_domain_error(form, e)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Plan saved."), "success")
             return redirect(url_for("reports.plans", year=year))
     status = 400 if form.errors or (request.method == "POST" and closed) else 200
@@ -283,13 +280,9 @@ def edit_plan(branch_id: int, year: int):
 def close_year(year: int):
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             closed = services.close_year(year, current_user)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Year %(year)d closed: %(people)d people, %(participations)d participations "
                     "stored.", year=year, people=closed.people,
                     participations=closed.participations), "success")
@@ -301,12 +294,8 @@ def close_year(year: int):
 def reopen_year(year: int):
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             services.reopen_year(year, current_user)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Year %(year)d reopened: its figures are live again.", year=year), "success")
     return redirect(url_for("reports.yearly", year=year))
