@@ -29,3 +29,13 @@ event_cancelled = _signals.signal("event-cancelled", doc="event=")
 event_completed = _signals.signal("event-completed", doc="event=: completion was recorded")
 certificate_issued = _signals.signal("certificate-issued", doc="certificate=")
 certificate_revoked = _signals.signal("certificate-revoked", doc="certificate=")
+# What the catalogue tells the enrolment feature, which it may not import (ARCHITECTURE):
+event_cancelling = _signals.signal(
+    "event-cancelling",
+    doc="event=: the event is being cancelled (sent before event_cancelled): its "
+        "enrolments are cancelled and their people told",
+)
+seats_freed = _signals.signal(
+    "seats-freed", doc="event=: a published event gained seats (capacity, a branch quota): "
+                       "the waiting list may move up"
+)

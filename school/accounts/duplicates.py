@@ -164,7 +164,7 @@ def merge(keep: User, other: User, actor: User) -> MergeResult:
     # Every event either person is enrolled in is locked first, in id order (as transfers
     # and bulk decisions lock theirs): no deadlock with them, and no enrolment of either
     # person slips in between the checks and the move.
-    from school.catalog.services import lock_event
+    from school.catalog.locking import lock_event
 
     for event_id in sorted(set(db.session.scalars(select(Enrollment.event_id).where(
             Enrollment.user_id.in_((keep.id, other.id)),

@@ -52,7 +52,7 @@ def withdraw(user: User, *, now: datetime | None = None) -> list:
                                  Enrollment.status.in_(enrolment.CANCELLABLE),
                                  first_start > now)
         .order_by(Enrollment.id)))
-    from school.catalog.services import lock_event
+    from school.catalog.locking import lock_event
 
     for event_id in sorted({e.event_id for e in future}):  # id order, as transfers lock
         lock_event(event_id)

@@ -26,8 +26,8 @@ from school import signals
 from school.accounts.models import Role, User
 from school.attendance.models import AttendanceChange, AttendanceMark, AttendanceStatus
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventSession, EventStatus, event_instructor
-from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment, EnrollmentStatus
 from school.errors import DomainError

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from school.accounts.models import User
 from school.attendance import checkin as checkin_service
 from school.attendance import exports, panels, services
+from school.attendance import receivers as _receivers  # noqa: F401  (lent to catalogue, enrolment)
 from school.attendance.forms import (
     CheckinControlForm,
     CheckinForm,

@@ -32,6 +32,7 @@ from school.certificates import (
     services,
     zipnames,
 )
+from school.certificates import notices as _notices  # noqa: F401  (the revocation letter)
 from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
 from school.certificates.models import BatchStatus, Certificate, CertificateBatch
 from school.core.exports import record_export

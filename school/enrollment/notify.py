@@ -5,6 +5,7 @@ enrolment must not have mailed anyone ("you are confirmed" for a seat that never
 So a letter is rendered at once (in the recipient's language, while its records are
 loaded) and queued on the session; it is sent after COMMIT and dropped on ROLLBACK.
 Rendering mirrors school.mail.send_mail: templates/mail/<name>.subject.txt and .txt.
+`tell` writes to an enrolment's person; `signal_status` tells the other features.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from contextlib import contextmanager
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import event
 
+from school import signals
+from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.enrollment.rules import first_start
 from school.extensions import db
 from school.mail import build_message
 
@@ -58,6 +62,38 @@ def absolute_url(endpoint: str, **values) -> str:
     else:
         path = current_app.url_map.bind("localhost").build(endpoint, values)
     return current_app.config["BASE_URL"] + path
+
+
+def _mail_context(enrollment: Enrollment, **extra) -> dict:
+    event = enrollment.event
+    return {
+        "user": enrollment.user,
+        "event": event,
+        "enrollment": enrollment,
+        "starts_at": first_start(event),
+        "my_link": absolute_url("enrollment.my"),
+        "event_link": f"{current_app.config['BASE_URL']}/events/{event.id}",
+        **extra,
+    }
+
+
+def tell(enrollment: Enrollment, template: str, **extra) -> None:
+    """Queue templates/mail/enrollment_<template> to the enrolment's person."""
+    user = enrollment.user
+    queue_mail(user.email, f"enrollment_{template}", locale=user.locale,
+               **_mail_context(enrollment, **extra))
+
+
+def signal_status(enrollment: Enrollment) -> None:
+    """Tell receivers (webhooks, other features) the enrolment's new status."""
+    S = EnrollmentStatus
+    signal = {
+        S.confirmed: signals.enrollment_confirmed, S.waitlisted: signals.enrollment_waitlisted,
+        S.pending: signals.enrollment_pending, S.cancelled: signals.enrollment_cancelled,
+        S.rejected: signals.enrollment_cancelled,
+    }.get(enrollment.status)
+    if signal is not None:
+        signal.send(enrollment=enrollment)
 
 
 @event.listens_for(db.session, "after_commit")

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from school.attendance import walkins
 from school.attendance.models import AttendanceStatus
 from school.attendance.services import MarkInput, complete_event, load_sheet, save_marks
 from school.audit.models import AuditEntry
 from school.catalog.models import ApprovalMode, EventQuota
-from school.enrollment import holds, services, substitutions, transfers, twostep, walkins
+from school.enrollment import holds, services, substitutions, transfers, twostep
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
