@@ -24,16 +24,33 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-_PROVIDED: dict[str, Callable] = {}
+
+class Lent:
+    """Functions a feature lends one below it by name (the last one lent wins), looked up
+    when called; the borrower calls them through forwarders named like them."""
+
+    def __init__(self, lender: str) -> None:
+        self.lender = lender
+        self.functions: dict[str, Callable] = {}
+
+    def lend(self, name: str, function: Callable) -> Callable:
+        self.functions[name] = function
+        return function
+
+    def __call__(self, name: str) -> Callable:
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise RuntimeError(f"{name!r} is not lent: is {self.lender} imported?") from None
+
+
+_PROVIDED = Lent("the enrolment feature")
 _REFUSALS: dict[str, list[Callable]] = {}
 
 
 def provides(name: str):
     """Register the function that answers `name` (one per name; the last one wins)."""
-    def register(function):
-        _PROVIDED[name] = function
-        return function
-    return register
+    return lambda function: _PROVIDED.lend(name, function)
 
 
 def refuses(rule: str):
@@ -44,14 +61,6 @@ def refuses(rule: str):
             checks.append(check)
         return check
     return register
-
-
-def _answer(name: str) -> Callable:
-    try:
-        return _PROVIDED[name]
-    except KeyError:
-        raise RuntimeError(f"No feature answers the catalogue's {name!r}: "
-                           "is the enrolment feature imported?") from None
 
 
 def check(rule: str, *args) -> None:
@@ -66,35 +75,35 @@ def check(rule: str, *args) -> None:
 
 def confirmed_counts(event_ids: Iterable[int]) -> dict[int, int]:
     """Seats taken per event; events without any are absent."""
-    return _answer("confirmed_counts")(event_ids)
+    return _PROVIDED("confirmed_counts")(event_ids)
 
 
 def seats_left(event, counts: Mapping[int, int]) -> int:
     """Free seats of `event`, from `confirmed_counts`' answer."""
-    return _answer("seats_left")(event, counts)
+    return _PROVIDED("seats_left")(event, counts)
 
 
 def branch_taken(event_id: int, branch_id: int) -> int:
     """Seats a branch holds in an event (a quota cannot go below them)."""
-    return _answer("branch_taken")(event_id, branch_id)
+    return _PROVIDED("branch_taken")(event_id, branch_id)
 
 
 def is_participant(user, event) -> bool:
     """Whether `user` takes part in `event` (sees its online link)."""
-    return _answer("is_participant")(user, event)
+    return _PROVIDED("is_participant")(user, event)
 
 
 def participates(user_id: int):
     """SQL condition on Event: the person takes part in the event (their calendar feed)."""
-    return _answer("participates")(user_id)
+    return _PROVIDED("participates")(user_id)
 
 
 def card_statuses(user, events: Sequence, now: datetime | None = None) -> dict[int, Any]:
     """The person's own status on each catalogue card (events they could simply enrol in
     are left out)."""
-    return _answer("card_statuses")(user, events, now)
+    return _PROVIDED("card_statuses")(user, events, now)
 
 
 def event_panels(event, user) -> dict:
     """Every feature's panel on the event page, loaded up front (core/panels.py)."""
-    return _answer("event_panels")(event, user)
+    return _PROVIDED("event_panels")(event, user)

@@ -13,21 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_LENT: dict[str, Callable] = {}
+from school.catalog.hooks import Lent
+
+_rule = Lent("the attendance feature")
 
 
 def lend(rule: Callable) -> Callable:
     """Register one of attendance's walk-in rules under its own name."""
-    _LENT[rule.__name__] = rule
-    return rule
-
-
-def _rule(name: str) -> Callable:
-    try:
-        return _LENT[name]
-    except KeyError:
-        raise RuntimeError(f"The walk-in rule {name!r} is not lent: is the attendance "
-                           "feature imported?") from None
+    return _rule.lend(rule.__name__, rule)
 
 
 def can_mark(user, event) -> bool:
