@@ -45,3 +45,13 @@ consent_withdrawn = _signals.signal(
     "consent-withdrawn", doc="user=, now=: stop processing the person; returns the enrolments "
     "cancelled"
 )
+# What the catalogue tells the enrolment feature, which it may not import (ARCHITECTURE):
+event_cancelling = _signals.signal(
+    "event-cancelling",
+    doc="event=: the event is being cancelled (sent before event_cancelled): its "
+        "enrolments are cancelled and their people told",
+)
+seats_freed = _signals.signal(
+    "seats-freed", doc="event=: a published event gained seats (capacity, a branch quota): "
+                       "the waiting list may move up"
+)

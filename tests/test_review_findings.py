@@ -77,7 +77,7 @@ def test_a_quota_is_never_below_the_seats_a_branch_holds(make_user, make_event, 
                                                          make_enrollment):
     import pytest
 
-    from school.catalog.services import set_quota
+    from school.catalog.events import set_quota
     from school.errors import DomainError
 
     event = make_event(capacity=10)

@@ -123,7 +123,7 @@ def enrolment_detail(enrolment_id: int):
 def enrol(data):
     owner = require("enrolments:write")
     event = db.session.get(Event, data["event_id"])
-    from school.catalog.services import public_event
+    from school.catalog.browsing import public_event
 
     if event is None or public_event(event.id, owner) is None:
         raise _not_found()

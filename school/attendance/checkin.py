@@ -25,8 +25,8 @@ from school.attendance.models import AttendanceChange, AttendanceStatus
 from school.attendance.services import record_checkin
 from school.attendance.timing import Timing
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import EventSession, EventStatus
-from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError

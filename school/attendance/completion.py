@@ -18,8 +18,8 @@ from school.accounts.models import User
 from school.attendance.models import AttendanceMark, AttendanceStatus
 from school.attendance.sheet import Outcome, evaluate
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventStatus
-from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError

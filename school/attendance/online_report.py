@@ -37,8 +37,8 @@ from school.accounts.models import User
 from school.attendance import services
 from school.attendance.models import AttendanceMark, AttendanceStatus
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventSession
-from school.catalog.services import lock_event
 from school.core.sheets import read_table
 from school.core.text import one_line
 from school.core.upload_limits import Limits, UploadRefused

@@ -36,8 +36,8 @@ from school.attendance.sheet import evaluate  # noqa: F401 (tests: see above)
 from school.attendance.summaries import summaries_for  # noqa: F401 (tests)
 from school.attendance.timing import Timing
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventSession, EventStatus, event_instructor
-from school.catalog.services import lock_event
 from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment

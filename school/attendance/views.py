@@ -25,6 +25,7 @@ from school.accounts.models import User
 from school.attendance import checkin as checkin_service
 from school.attendance import completion, exports, panels, services, summaries
 from school.attendance import people as _people  # noqa: F401  (receivers: people merged, closed)
+from school.attendance import receivers as _receivers  # noqa: F401  (lent to catalogue, enrolment)
 from school.attendance.forms import (
     CheckinControlForm,
     CheckinForm,

@@ -2,19 +2,28 @@
 
 Programmes are looked up by code and kept up to date; events are made once (a second run
 finds the demo programmes' events and leaves them alone). Past events stay `published`:
-the attendance feature completes them with their marks.
+the attendance feature completes them with their marks. What they are: demo_data.py.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
 
 from school.accounts.models import Category, Role, RoleGrant, User
+from school.catalog import hooks
+from school.catalog.demo_data import (
+    INSTRUCTORS,
+    PLAN,
+    PROGRAMS,
+    REGION_WEIGHTS,
+    SIGNATORIES,
+    VENUES,
+    ProgramSpec,
+)
 from school.catalog.models import (
     ApprovalMode,
     Event,
@@ -32,189 +41,6 @@ from school.orgs.models import Branch, Region, SectoralUnion
 from school.timeutil import local_datetime, local_today, now
 
 REGIONS_CSV = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
-
-SIGNATORIES = [
-    ("Бекмағанбетов Ерболат Серікұлы", "Бекмағанбетов Ерболат Серікұлы",
-     "Директор Учебного центра ФПРК", "ҚРКФ Оқу орталығының директоры"),
-    ("Нұрланова Сәуле Қайратқызы", "Нұрланова Сәуле Қайратқызы",
-     "Заведующий отделом организационной работы ФПРК",
-     "ҚРКФ ұйымдастыру жұмысы бөлімінің меңгерушісі"),
-]
-
-
-@dataclass(frozen=True)
-class ProgramSpec:
-    code: str
-    title_ru: str
-    title_kk: str
-    title_en: str
-    description_ru: str
-    description_kk: str
-    hours: int
-    audience: tuple[Category, ...]
-    certificate_ru: str
-    certificate_kk: str
-    kind: EventKind
-    formats: tuple[EventFormat, ...]
-    days: int  # sessions: one a day, except the online course (see _session_days)
-    start: time
-    end: time
-    hours_a_session: int
-    capacity: tuple[int, ...]
-    approval: ApprovalMode
-    topics: tuple[tuple[str, str], ...]
-
-
-PROGRAMS = [
-    ProgramSpec(
-        "SPL", "Школа профсоюзного лидера", "Кәсіподақ көшбасшысы мектебі",
-        "School of the Trade Union Leader",
-        "Базовый курс для председателей первичных профсоюзных организаций и их заместителей: "
-        "устав и организационная работа, трудовое законодательство, коллективный договор, "
-        "социальное партнёрство, информационная работа в коллективе.",
-        "Бастауыш кәсіподақ ұйымдарының төрағалары мен олардың орынбасарларына арналған "
-        "негізгі курс: жарғы және ұйымдастыру жұмысы, еңбек заңнамасы, ұжымдық шарт, "
-        "әлеуметтік әріптестік, ұжымдағы ақпараттық жұмыс.",
-        24, (Category.chair, Category.deputy_chair),
-        "об окончании Школы профсоюзного лидера",
-        "Кәсіподақ көшбасшысы мектебін бітіргені туралы",
-        EventKind.seminar, (EventFormat.in_person,), 3, time(9), time(17), 8,
-        (25, 30, 35, 40), ApprovalMode.branch,
-        (("Устав профсоюза и организационная работа ППО",
-          "Кәсіподақ жарғысы және БКҰ-ның ұйымдастыру жұмысы"),
-         ("Трудовое законодательство и защита прав работников",
-          "Еңбек заңнамасы және қызметкерлердің құқықтарын қорғау"),
-         ("Коллективный договор и социальное партнёрство",
-          "Ұжымдық шарт және әлеуметтік әріптестік")),
-    ),
-    ProgramSpec(
-        "SK-159",
-        "Онлайн-курс для членов согласительных комиссий: индивидуальные трудовые споры "
-        "(ст. 159 Трудового кодекса РК)",
-        "Келісу комиссияларының мүшелеріне арналған онлайн-курс: жеке еңбек даулары "
-        "(ҚР Еңбек кодексінің 159-бабы)",
-        "Online course for conciliation commission members: individual labour disputes "
-        "(Labour Code art. 159)",
-        "Порядок работы постоянно действующей согласительной комиссии на паритетной основе: "
-        "приём заявления, рассмотрение спора в течение 15 рабочих дней, оформление решения, "
-        "типичные ошибки и судебная практика.",
-        "Паритеттік негіздегі тұрақты келісу комиссиясының жұмыс тәртібі: өтінішті қабылдау, "
-        "дауды 15 жұмыс күні ішінде қарау, шешімді ресімдеу, жиі кездесетін қателер және сот "
-        "тәжірибесі.",
-        16, (Category.conciliation_commission,),
-        "Сертификат о прохождении онлайн-курса для членов согласительных комиссий",
-        "Келісу комиссиялары мүшелеріне арналған онлайн-курстан өткені туралы сертификат",
-        EventKind.online_course, (EventFormat.online,), 4, time(15), time(18), 4,
-        (100, 120, 150), ApprovalMode.open,
-        (("Согласительная комиссия: состав, полномочия, сроки",
-          "Келісу комиссиясы: құрамы, өкілеттіктері, мерзімдері"),
-         ("Рассмотрение заявления работника", "Қызметкердің өтінішін қарау"),
-         ("Решение комиссии и его исполнение", "Комиссия шешімі және оны орындау"),
-         ("Разбор споров из практики", "Тәжірибедегі дауларды талдау")),
-    ),
-    ProgramSpec(
-        "KD", "Коллективно-договорное регулирование и социальное партнёрство",
-        "Ұжымдық-шарттық реттеу және әлеуметтік әріптестік",
-        "Collective bargaining and social partnership",
-        "Подготовка к коллективным переговорам, разработка проекта коллективного договора, "
-        "контроль исполнения; Генеральное, отраслевые и региональные соглашения.",
-        "Ұжымдық келіссөздерге дайындық, ұжымдық шарт жобасын әзірлеу, орындалуын бақылау; "
-        "Бас, салалық және өңірлік келісімдер.",
-        16, (Category.chair, Category.deputy_chair, Category.committee_member),
-        "Сертификат семинара по коллективно-договорному регулированию",
-        "Ұжымдық-шарттық реттеу жөніндегі семинардың сертификаты",
-        EventKind.seminar, (EventFormat.in_person, EventFormat.hybrid), 2, time(10), time(17), 8,
-        (30, 40, 50), ApprovalMode.centre,
-        (("Коллективные переговоры: подготовка и ведение",
-          "Ұжымдық келіссөздер: дайындық және жүргізу"),
-         ("Контроль исполнения коллективного договора",
-          "Ұжымдық шарттың орындалуын бақылау")),
-    ),
-    ProgramSpec(
-        "OT", "Охрана труда: общественный контроль профсоюза",
-        "Еңбекті қорғау: кәсіподақтың қоғамдық бақылауы",
-        "Occupational safety: the union's public oversight",
-        "Права и обязанности общественного инспектора по охране труда, расследование "
-        "несчастных случаев, средства индивидуальной защиты, производственный совет.",
-        "Еңбекті қорғау жөніндегі қоғамдық инспектордың құқықтары мен міндеттері, жазатайым "
-        "оқиғаларды тергеу, жеке қорғану құралдары, өндірістік кеңес.",
-        16, (Category.committee_member, Category.activist, Category.chair),
-        "Сертификат тренинга «Охрана труда: общественный контроль профсоюза»",
-        "«Еңбекті қорғау: кәсіподақтың қоғамдық бақылауы» тренингінің сертификаты",
-        EventKind.training, (EventFormat.in_person,), 2, time(9, 30), time(17), 8,
-        (20, 25, 30), ApprovalMode.branch,
-        (("Общественный инспектор по охране труда", "Еңбекті қорғау жөніндегі қоғамдық инспектор"),
-         ("Несчастные случаи на производстве: расследование и учёт",
-          "Өндірістегі жазатайым оқиғалар: тергеу және есепке алу")),
-    ),
-    ProgramSpec(
-        "YOUTH", "Тренинг для молодёжных лидеров профсоюзов",
-        "Кәсіподақ жастар көшбасшыларына арналған тренинг",
-        "Training for young union leaders",
-        "Мотивация профсоюзного членства, работа в социальных сетях, командообразование, "
-        "публичные выступления и проектная работа молодёжных советов.",
-        "Кәсіподақ мүшелігіне ынталандыру, әлеуметтік желілердегі жұмыс, команда құру, "
-        "көпшілік алдында сөйлеу және жастар кеңестерінің жобалық жұмысы.",
-        12, (Category.youth_council, Category.activist),
-        "Сертификат тренинга для молодёжных лидеров", "Жастар көшбасшыларына арналған тренинг "
-        "сертификаты",
-        EventKind.training, (EventFormat.in_person, EventFormat.hybrid), 2, time(10), time(16), 6,
-        (20, 24, 30), ApprovalMode.open,
-        (("Лидерство и командная работа", "Көшбасшылық және командалық жұмыс"),
-         ("Профсоюз в социальных сетях", "Кәсіподақ әлеуметтік желілерде")),
-    ),
-    ProgramSpec(
-        "AUDIT", "Ревизионная комиссия: контроль финансовой деятельности профсоюзной организации",
-        "Тексеру комиссиясы: кәсіподақ ұйымының қаржы қызметін бақылау",
-        "Audit commission: oversight of a union organisation's finances",
-        "Порядок проведения ревизий, учёт членских взносов, смета профсоюзного бюджета, "
-        "отчёт ревизионной комиссии на конференции.",
-        "Тексеру жүргізу тәртібі, мүшелік жарналарды есепке алу, кәсіподақ бюджетінің сметасы, "
-        "тексеру комиссиясының конференциядағы есебі.",
-        12, (Category.audit_commission, Category.treasurer),
-        "Сертификат семинара для членов ревизионных комиссий",
-        "Тексеру комиссияларының мүшелеріне арналған семинардың сертификаты",
-        EventKind.seminar, (EventFormat.online, EventFormat.in_person), 2, time(10), time(16), 6,
-        (40, 60), ApprovalMode.branch,
-        (("Ревизия: план, акт, рекомендации", "Тексеру: жоспар, акт, ұсыныстар"),
-         ("Членские взносы и смета", "Мүшелік жарналар және смета")),
-    ),
-    ProgramSpec(
-        "RT", "Круглый стол: обмен опытом отраслевых и первичных профсоюзных организаций",
-        "Дөңгелек үстел: салалық және бастауыш кәсіподақ ұйымдарының тәжірибе алмасуы",
-        "Round table: sectoral and primary organisations share their experience",
-        "Лучшие практики социального партнёрства: меморандумы с акиматами, конкурс «Лучший "
-        "коллективный договор», работа с молодёжью и ветеранами.",
-        "Әлеуметтік әріптестіктің үздік тәжірибелері: әкімдіктермен меморандумдар, «Үздік "
-        "ұжымдық шарт» байқауы, жастармен және ардагерлермен жұмыс.",
-        4, (), "Сертификат участника круглого стола", "Дөңгелек үстел қатысушысының сертификаты",
-        EventKind.round_table, (EventFormat.in_person, EventFormat.hybrid), 1, time(10), time(13),
-        4, (40, 60, 80), ApprovalMode.open,
-        (("Обмен опытом и лучшие практики", "Тәжірибе алмасу және үздік тәжірибелер"),),
-    ),
-]
-
-INSTRUCTORS = [
-    ("lecturer.law@demo.kz", "Тулегенов Бауыржан Маратович"),
-    ("lecturer.safety@demo.kz", "Ким Елена Викторовна"),
-    ("lecturer.youth@demo.kz", "Сагинтаева Асель Нурлановна"),
-]
-
-VENUES = [
-    ("Дом профсоюзов, конференц-зал", "Кәсіподақтар үйі, конференц-зал"),
-    ("учебный класс областного филиала", "облыстық филиалдың оқу сыныбы"),
-    ("гостиница «Достык», зал «Алтын»", "«Достық» қонақүйі, «Алтын» залы"),
-]
-
-# Where events happen, with weights: the cities and large oblasts more often.
-REGION_WEIGHTS = {
-    "KZ-79": 5, "KZ-71": 4, "KZ-75": 4, "KZ-35": 3, "KZ-61": 3, "KZ-15": 2, "KZ-23": 2,
-    "KZ-27": 2, "KZ-55": 2, "KZ-63": 2, "KZ-59": 2, "KZ-31": 2, "KZ-43": 1, "KZ-47": 1,
-    "KZ-11": 1, "KZ-39": 1, "KZ-19": 1, "KZ-10": 1, "KZ-33": 1, "KZ-62": 1,
-}
-# A year of events: how many of each programme.
-PLAN = {"SPL": 18, "SK-159": 8, "KD": 12, "OT": 10, "YOUTH": 8, "AUDIT": 8, "RT": 8}
-
 
 def _cities() -> dict[str, tuple[str, str]]:
     with REGIONS_CSV.open(encoding="utf-8") as fh:
@@ -381,8 +207,6 @@ def open_seminar_for_chairs(instant=None, *, with_seats: bool = True) -> Event |
     """A published seminar for chairs, open to anyone (no approval), whose enrolment is
     open right now (and, `with_seats`, that has free seats): what a newcomer enrols in at
     once. The enrolment demo leaves seats free in it."""
-    from school.catalog.services import confirmed_counts
-
     instant = instant or now()
     candidates = list(db.session.scalars(
         select(Event).join(Program, Event.program_id == Program.id)
@@ -393,7 +217,7 @@ def open_seminar_for_chairs(instant=None, *, with_seats: bool = True) -> Event |
                Event.starts_on > local_today())
         .order_by(Event.starts_on, Event.id)
     ))
-    taken = confirmed_counts(e.id for e in candidates) if with_seats else {}
+    taken = hooks.confirmed_counts(e.id for e in candidates) if with_seats else {}
     return next((e for e in candidates if e.program.is_for(Category.chair)
                  and (not with_seats or taken.get(e.id, 0) < e.capacity)), None)
 

@@ -3,7 +3,7 @@ signed in yet (issue 12, item 6)."""
 
 from __future__ import annotations
 
-from school.catalog import services
+from school.catalog import browsing
 from school.catalog.views import bp
 from school.extensions import db
 
@@ -13,5 +13,5 @@ NEXT_EVENTS = 6
 @bp.app_template_global()
 def next_events(limit: int = NEXT_EVENTS) -> list:
     """The soonest published events that have not ended, with their programmes and regions."""
-    query = services.catalogue_query(services.CatalogueFilters()).limit(limit)
+    query = browsing.catalogue_query(browsing.CatalogueFilters()).limit(limit)
     return list(db.session.scalars(query).unique())

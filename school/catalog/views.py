@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from school.accounts.models import Category
-from school.catalog import card_status, ical, services
+from school.catalog import hooks, ical, services
 from school.catalog import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.catalog.forms import (
     CancelForm,
@@ -97,7 +97,7 @@ def events():
     return render_template(
         "catalog/events.html", items=items, page=page, pages=pages, total=total,
         filters=filters, seats={e.id: services.seats_left(e, counts) for e in items},
-        mine=card_status.card_statuses(current_user, items),
+        mine=hooks.card_statuses(current_user, items),
         regions=services.regions(), months=months, kinds=list(EventKind),
         formats=list(EventFormat), categories=list(Category),
     )
@@ -116,9 +116,7 @@ def _public_event_or_404(event_id: int) -> Event:
 def event(event_id: int):
     event = _public_event_or_404(event_id)
     backstage = services.can_see_backstage(current_user, event)
-    from school.enrollment.panels import event_panels  # the features' panels, loaded here
-
-    panels = event_panels(event, current_user)
+    panels = hooks.event_panels(event, current_user)  # the features' panels, loaded here
     return render_template(
         "catalog/event.html", event=event,
         seats_left=services.seats_left(event, services.confirmed_counts([event.id])),

@@ -35,6 +35,7 @@ from school.certificates import (
     verifying,
     zipnames,
 )
+from school.certificates import notices as _notices  # noqa: F401  (the revocation letter)
 from school.certificates import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.certificates.forms import EmptyForm, ReissueForm, RevokeForm, VerifyForm
 from school.certificates.models import BatchStatus, Certificate, CertificateBatch

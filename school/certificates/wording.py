@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 
+from school.catalog import hooks as catalog_hooks
 from school.core.iin import gender_from_iin
 from school.errors import DomainError
 
@@ -64,9 +65,12 @@ def signatories(program) -> list:
     return [default] if default is not None else []
 
 
+@catalog_hooks.refuses("offer_program")
 def check_signed(own: list) -> None:
     """Refuse to offer a programme with these signatories when nobody would sign its
-    certificates (no signatory of its own and no default one)."""
+    certificates (no signatory of its own and no default one).
+    Registered on the catalogue's programme and publishing rules, which may not import
+    this feature."""
     if not own and default_signatory() is None:
         raise DomainError(
             "no_signatory",

@@ -18,11 +18,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from school.accounts.models import User
+from school.catalog.locking import lock_event
 from school.catalog.models import Event
-from school.catalog.services import lock_event
 from school.core.utils import optional_int
-from school.enrollment import services
+from school.enrollment import queries, services
 from school.enrollment.models import Enrollment
+from school.enrollment.rules import clean_reason
 from school.errors import DomainError
 from school.extensions import db
 from school.i18n_fields import current_lang
@@ -91,7 +92,7 @@ def _order(f: Filter):
 
 def filtered_query(actor: User, f: Filter):
     """The waiting requests `actor` may decide that match `f`, in its order."""
-    q = services.pending_query(actor, f.event_id, f.step)
+    q = queries.pending_query(actor, f.event_id, f.step)
     if f.branch_id:
         q = q.where(Enrollment.branch_id == f.branch_id)
     if f.date_from:
@@ -112,7 +113,7 @@ def matching_ids(actor: User, f: Filter) -> list[int]:
 
 def filter_choices(actor: User) -> tuple[list[Event], list[Branch]]:
     """The events and branches among all the actor's waiting requests, for the filter."""
-    ids = services.pending_query(actor).with_only_columns(
+    ids = queries.pending_query(actor).with_only_columns(
         Enrollment.event_id, Enrollment.branch_id).order_by(None).distinct().subquery()
     events = list(db.session.scalars(
         select(Event).where(Event.id.in_(select(ids.c.event_id)))
@@ -157,7 +158,7 @@ def decide(actor: User, action: str, ids, *, reason: str = "",
             "Give a reason for each request you reject, or a common one."), field="reason")
     by_reason: dict[str, list[int]] = {}
     for ident in sorted(ids):
-        text = services._clean_reason(chosen.get(ident) or reason)
+        text = clean_reason(chosen.get(ident) or reason)
         by_reason.setdefault(text, []).append(ident)
     # The events are locked in one order before any group is decided (as decide_many
     # does for one group), so that two bulk decisions cannot deadlock.
@@ -181,14 +182,14 @@ def may_approve(user) -> bool:
 
 
 def waiting_count(user) -> int | None:
-    """How many requests `user` may decide now (services.pending_query's rule): one query
+    """How many requests `user` may decide now (queries.pending_query's rule): one query
     a request (kept on `g`), none at all for people who approve nothing (None)."""
     if not may_approve(user):
         return None
     cached = g.get("approvals_waiting")
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    count = services.pending_count(user)
+    count = queries.pending_count(user)
     g.approvals_waiting = (user.id, count)
     return count
 

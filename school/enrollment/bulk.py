@@ -15,10 +15,14 @@ from sqlalchemy import insert, select
 
 from school.accounts.models import User
 from school.audit.models import AuditEntry
+from school.catalog.locking import lock_event
 from school.catalog.models import ApprovalMode, Event
 from school.dbtypes import utcnow
 from school.enrollment import rows, services
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from school.enrollment.notify import signal_status, tell
+from school.enrollment.rules import check_open, enrolment_place
+from school.enrollment.seats import Seats, place, waitlist_positions
 from school.errors import DomainError
 from school.extensions import db
 
@@ -41,8 +45,8 @@ def enroll_many(event: Event, users: list[User], *, actor: User,
     """Enrol every one of `users` (nominated by `actor`), in list order, or raise the first
     broken rule (the caller rolls back: all or nothing). Mails and signals as enroll does."""
     now = now or utcnow()
-    event = services.lock_event(event.id)
-    services._check_open(event, now)
+    event = lock_event(event.id)
+    check_open(event, now)
     ids = [u.id for u in users]
     already = set(db.session.scalars(
         select(Enrollment.user_id).where(
@@ -50,7 +54,7 @@ def enroll_many(event: Event, users: list[User], *, actor: User,
             Enrollment.user_id.in_(ids),
         )
     )) if ids else set()
-    seats = services.Seats.count(event)
+    seats = Seats.count(event)
     decides: dict[int | None, bool] = {}  # branch → the actor may approve at once
     enrollments: list[Enrollment] = []
     for user in users:
@@ -61,7 +65,7 @@ def enroll_many(event: Event, users: list[User], *, actor: User,
             raise DomainError("not_in_audience",
                               _l("This programme is meant for other participant categories."))
         nominator = actor if actor.id != user.id else None
-        region_id, union_id, branch_id = services.enrolment_place(user)
+        region_id, union_id, branch_id = enrolment_place(user)
         services._check_branch_for_quotas(event, branch_id, nominator)
         if branch_id not in decides:
             decides[branch_id] = services.can_decide(actor, event, branch_id)
@@ -77,21 +81,21 @@ def enroll_many(event: Event, users: list[User], *, actor: User,
         else:
             if event.approval_mode is not ApprovalMode.open:
                 enrollment.decided_at, enrollment.decided_by_id = now, actor.id
-            services._place(enrollment, seats, now)
+            place(enrollment, seats, now)
         enrollments.append(enrollment)
         already.add(user.id)
     rows.insert(*enrollments)  # someone may have enrolled them meanwhile
-    positions = services.waitlist_positions(
+    positions = waitlist_positions(
         [e.id for e in enrollments if e.status is S.waitlisted])
     audit_many(actor, "enrollment.create", "enrollment",
                [(e.id, {"status": e.status.value, "event_id": event.id, "user_id": e.user_id})
                 for e in enrollments])
     for enrollment in enrollments:
-        services._signal_status(enrollment)
+        signal_status(enrollment)
         if enrollment.status is S.confirmed:
-            services._tell(enrollment, "confirmed",
-                           nominated=enrollment.nominated_by_id is not None)
+            tell(enrollment, "confirmed",
+                 nominated=enrollment.nominated_by_id is not None)
         elif enrollment.status is S.waitlisted:
-            services._tell(enrollment, "waitlisted", position=positions.get(enrollment.id),
-                           nominated=enrollment.nominated_by_id is not None)
+            tell(enrollment, "waitlisted", position=positions.get(enrollment.id),
+                 nominated=enrollment.nominated_by_id is not None)
     return enrollments

@@ -1,6 +1,6 @@
 """The approvers' daily digest: new requests awaiting THEIR decision, once a day.
 
-Who decides is the approvals page's rule (services.pending_query, which scopes coordinators
+Who decides is the approvals page's rule (queries.pending_query, which scopes coordinators
 with permissions.visible_branch_ids): a branch's coordinators get the requests of their
 branches for events in branch mode; the training centre's administrators those of events
 the organisers approve, second steps of two-step approvals, and people without a branch,
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from school.accounts.models import Role, RoleGrant, User
 from school.catalog.models import ApprovalMode, Event
 from school.dbtypes import UTCDateTime, utcnow
-from school.enrollment import services, twostep
+from school.enrollment import queries, twostep
 from school.enrollment.models import Enrollment
 from school.extensions import db, write_transaction
 from school.mail import absolute_url, queue_mail
@@ -49,7 +49,7 @@ class ApprovalDigest(db.Model):
 
 def decidable_query(approver: User):
     """Pending requests whose decision is the approver's to make, oldest first."""
-    query = services.pending_query(approver)
+    query = queries.pending_query(approver)
     if visible_branch_ids(approver) is None:
         # Administrators can decide anything; their digest carries what waits for the
         # training centre: the organisers' approvals, and people no coordinator covers.

@@ -16,32 +16,22 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from school.accounts.models import Role, RoleGrant, User
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventQuota, EventStatus
-from school.catalog.services import lock_event
 from school.dbtypes import utcnow
-from school.enrollment.models import SEAT_STATUSES, Enrollment, EnrollmentStatus
+from school.enrollment.seats import CEILING, RESERVE, branch_taken, fill_free_seats
 from school.errors import DomainError
 from school.extensions import db, write_transaction
 from school.mail import queue_mail
 from school.timeutil import to_local
 
-CEILING, RESERVE = "ceiling", "reserve"
 MODES = (CEILING, RESERVE)
 DEFAULT_DAYS_BEFORE = 7
 WARN_DAYS_BEFORE = 2
-
-
-def holds_seat():
-    """Rows that hold a seat: confirmed and completed ones, and requests that hold a seat
-    from their first approval (twostep.py)."""
-    return or_(
-        Enrollment.status.in_(SEAT_STATUSES),
-        and_(Enrollment.status == EnrollmentStatus.pending, Enrollment.seat_held.is_(True)),
-    )
 
 
 def release_date(quota: EventQuota, event: Event) -> date:
@@ -64,8 +54,6 @@ def set_mode(quota: EventQuota, mode: str, release_on: date | None, actor: User)
     record(actor, "quota.mode", quota, mode=mode,
            release_on=quota.release_on.isoformat() if quota.release_on else None)
     if mode == CEILING:
-        from school.enrollment.services import fill_free_seats
-
         fill_free_seats(event)
     return quota
 
@@ -112,18 +100,9 @@ def _candidates(today: date) -> list[tuple[int, int]]:
     return sorted(due)
 
 
-def _held_in_use(event_id: int, branch_id: int) -> int:
-    from sqlalchemy import func
-
-    return db.session.scalar(select(func.count()).where(
-        Enrollment.event_id == event_id, Enrollment.branch_id == branch_id, holds_seat()))
-
-
 def release_due(*, now: datetime | None = None) -> dict[str, int]:
     """Warn of, and release, the reservations that are due; one committed transaction per
     event. Safe to run every hour, twice, or in two workers at once."""
-    from school.enrollment.services import fill_free_seats
-
     now = now or utcnow()
     today = to_local(now).date()
     result = {"warned": 0, "released": 0, "promoted": 0}
@@ -149,13 +128,13 @@ def release_due(*, now: datetime | None = None) -> dict[str, int]:
                 elif quota.release_warned_at is None:
                     quota.release_warned_at = now
                     result["warned"] += 1
-                    unused = max(0, quota.seats - _held_in_use(event.id, quota.branch_id))
+                    unused = max(0, quota.seats - branch_taken(event.id, quota.branch_id))
                     _tell_coordinators(quota, event, "held_seats_soon", unused=unused)
             db.session.flush()
             if not released:
                 continue
             for quota in released:
-                unused = max(0, quota.seats - _held_in_use(event.id, quota.branch_id))
+                unused = max(0, quota.seats - branch_taken(event.id, quota.branch_id))
                 record(None, "quota.released", quota, event_id=event.id, unused=unused)
                 _tell_coordinators(quota, event, "held_seats_released", unused=unused)
             result["released"] += len(released)
@@ -165,10 +144,6 @@ def release_due(*, now: datetime | None = None) -> dict[str, int]:
 
 def held_seats_job() -> dict[str, int]:
     """RQ entry point (school/enrollment/rq_cron.py): `release_due` in the worker's app."""
-    from school.enrollment.schedule import _app
+    from school.enrollment.schedule import in_worker_app
 
-    with _app().app_context():
-        try:
-            return release_due()
-        finally:
-            db.session.remove()
+    return in_worker_app(release_due)

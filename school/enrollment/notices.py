@@ -1,13 +1,12 @@
-"""Every change is told: schedule, venue and link changes, revoked certificates, receipts.
+"""Every change is told: schedule, venue and link changes, receipts, tomorrow's reminders.
 
-The catalogue and the certificates send their domain signals (school/signals.py) from inside
-their transactions; the receivers here only note what happened. The letters are composed
-when the outermost transaction is about to COMMIT (`before_commit`), so that
-- a form that saves several sessions at once (or an event and its sessions) sends each
-  participant ONE letter naming every change, with the old and the new time;
-- a reissue (revoke, then issue anew in the same transaction) is told as a replacement;
-and they leave only after that COMMIT, through the enrolment's own mail queue
-(school/mail.py), which drops them on ROLLBACK.
+The catalogue sends its domain signals (school/signals.py) from inside its transactions;
+the receivers here only note what happened. The letters are composed when the outermost
+transaction is about to COMMIT (`before_commit`), so that a form that saves several
+sessions at once (or an event and its sessions) sends each participant ONE letter naming
+every change, with the old and the new time; and they leave only after that COMMIT,
+through the enrolment's own mail queue (school/mail.py), which drops them on
+ROLLBACK.
 
 What the event was before the change is taken by `before_flush` the first time the
 transaction writes to the event or one of its sessions: the attribute history still holds
@@ -17,7 +16,7 @@ the values read from the database then.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select
@@ -25,14 +24,17 @@ from sqlalchemy.orm import joinedload
 
 from school import signals
 from school.catalog.models import ApprovalMode, Event, EventSession, EventStatus
+from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment
 from school.enrollment.models import EnrollmentStatus as S
-from school.extensions import db
+from school.enrollment.notify import tell
+from school.enrollment.rules import enrolment_place
+from school.extensions import db, write_transaction
 from school.mail import absolute_url, queue_mail
+from school.timeutil import to_local
 
 _BEFORE = "notices_before"  # event id -> Snapshot, as the database had it
 _CHANGED = "notices_changed"  # event ids whose `event_changed` was signalled
-_REVOKED = "notices_revoked"  # certificate ids whose `certificate_revoked` was signalled
 _PLACE = ("venue_ru", "venue_kk", "city_ru", "city_kk")
 
 
@@ -129,11 +131,6 @@ def _on_event_changed(_sender=None, *, event: Event, what: str = "", **_kw) -> N
     db.session().info.setdefault(_CHANGED, set()).add(event.id)
 
 
-@signals.certificate_revoked.connect
-def _on_certificate_revoked(_sender=None, *, certificate, **_kw) -> None:
-    db.session().info.setdefault(_REVOKED, set()).add(certificate.id)
-
-
 @signals.enrollment_pending.connect
 def _on_pending(_sender=None, *, enrollment: Enrollment, **_kw) -> None:
     """The applicant's receipt: the request is in, and who decides on it."""
@@ -169,7 +166,6 @@ def request_approver(event: Event, enrollment: Enrollment | None, user):
     by_branch = event.approval_mode is ApprovalMode.branch or twostep.applies(event)
     if not by_branch or not getattr(user, "is_authenticated", False):
         return None
-    from school.enrollment.services import enrolment_place
     from school.orgs.models import Branch
 
     branch_id = enrolment_place(user)[2]
@@ -184,19 +180,16 @@ def _compose(session) -> None:
     if session.in_nested_transaction():
         return
     changed = session.info.pop(_CHANGED, set())
-    revoked = session.info.pop(_REVOKED, set())
     before = session.info.get(_BEFORE, {})
     for event_id in sorted(changed):
         if event_id in before:
             _tell_event_change(event_id, before[event_id])
-    for certificate_id in sorted(revoked):
-        _tell_revoked(certificate_id)
 
 
 @sa_event.listens_for(db.session, "after_transaction_end")
 def _forget(session, transaction) -> None:
     if transaction.parent is None:
-        for key in (_BEFORE, _CHANGED, _REVOKED):
+        for key in (_BEFORE, _CHANGED):
             session.info.pop(key, None)
 
 
@@ -255,20 +248,6 @@ def _tell_event_change(event_id: int, old: Snapshot) -> None:
                    my_link=absolute_url("enrollment.my"))
 
 
-def _tell_revoked(certificate_id: int) -> None:
-    from school.certificates.models import Certificate
-
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or certificate.revoked_at is None:
-        return
-    user = certificate.enrollment.user
-    replacement = (db.session.get(Certificate, certificate.replaced_by_id)
-                   if certificate.replaced_by_id else None)
-    queue_mail(user.email, "notice_certificate_revoked", locale=user.locale,
-               user=user, certificate=certificate, event=certificate.enrollment.event,
-               replacement=replacement, my_link=absolute_url("enrollment.my"))
-
-
 # --- the calendar file of a reminder -----------------------------------------------------
 
 
@@ -288,3 +267,40 @@ def calendar_attachment(event: Event, locale: str | None) -> tuple[str, str, str
             with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
                 data = event_ics(event, with_link=True)
     return f"event-{event.id}.ics", data.decode("utf-8"), "text/calendar"
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def send_reminders(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Remind confirmed people of events that start tomorrow (Kazakhstan time). Each
+    reminder is marked sent in the same transaction as its letter, so hourly runs (even
+    overlapping ones) send it once. Commits per batch; returns how many were sent."""
+    now = now or utcnow()
+    tomorrow = to_local(now).date() + timedelta(days=1)
+    sent = 0
+    while True:
+        with write_transaction():
+            rows = list(db.session.scalars(
+                select(Enrollment)
+                .join(Event, Event.id == Enrollment.event_id)
+                .where(
+                    Event.status == EventStatus.published,
+                    Event.starts_on == tomorrow,
+                    Enrollment.status == S.confirmed,
+                    Enrollment.reminder_sent_at.is_(None),
+                )
+                .order_by(Enrollment.id)
+                .limit(batch)
+                .with_for_update(of=Enrollment, skip_locked=True)
+            ))
+            for enrollment in rows:
+                enrollment.reminder_sent_at = now
+                tell(enrollment, "reminder",
+                     sessions=[s for s in enrollment.event.sessions
+                               if to_local(s.starts_at).date() >= tomorrow],
+                     attachments=[calendar_attachment(enrollment.event,
+                                                      enrollment.user.locale)])
+        sent += len(rows)
+        if len(rows) < batch:
+            return sent

@@ -4,14 +4,15 @@ and /my share: the viewer's enrolments, loaded once by the view (issue 15)."""
 from __future__ import annotations
 
 from school.core import panels
-from school.enrollment import notices, services
+from school.enrollment import notices, queries
+from school.enrollment.rules import active_enrollment
 
 
 def viewer_enrollment(event, user):
     """The viewer's active enrolment of the event, or None (one query; none if anonymous)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return services.active_enrollment(event.id, user.id)
+    return active_enrollment(event.id, user.id)
 
 
 def event_panels(event, user) -> dict:
@@ -27,7 +28,7 @@ def my_panels(enrollments, user) -> dict:
 @panels.event("enrollment")
 def event_panel(event, enrollment, user) -> dict:
     """The enrol button's state for `user` and who decides on their request."""
-    state = services.enrol_state(event, user, mine=enrollment)
+    state = queries.enrol_state(event, user, mine=enrollment)
     approver = None
     if state.kind == "pending":
         approver = notices.request_approver(event, state.enrollment, user)

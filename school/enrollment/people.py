@@ -21,8 +21,8 @@ from school import signals
 from school.accounts import privacy
 from school.accounts.duplicates import move_rows
 from school.accounts.models import User
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventSession
-from school.catalog.services import lock_event
 from school.enrollment import services as enrolment
 from school.enrollment.models import Enrollment
 from school.errors import DomainError

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from school.core.sorting import Sort
-from school.enrollment.services import Roster
+from school.enrollment.queries import Roster
 
 KEYS = {
     "name": lambda e: e.user.full_name.casefold(),

@@ -12,12 +12,15 @@ twice.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 from flask import Flask
 
 from school.extensions import db
 
+T = TypeVar("T")
 QUEUE = os.environ.get("NOTICE_QUEUE", "notices")
 _worker_app: Flask | None = None
 
@@ -31,26 +34,27 @@ def _app() -> Flask:
     return _worker_app
 
 
-def reminders_job() -> int:
-    """RQ entry point: tomorrow's reminders (with the event's calendar file)."""
-    from school.enrollment.services import send_reminders
-
+def in_worker_app(job: Callable[[], T]) -> T:
+    """Run `job` in the worker's app, its database session closed after."""
     with _app().app_context():
         try:
-            return send_reminders()
+            return job()
         finally:
             db.session.remove()
+
+
+def reminders_job() -> int:
+    """RQ entry point: tomorrow's reminders (with the event's calendar file)."""
+    from school.enrollment.notices import send_reminders
+
+    return in_worker_app(send_reminders)
 
 
 def digests_job() -> int:
     """RQ entry point: today's approval digests."""
     from school.enrollment.digests import send_digests
 
-    with _app().app_context():
-        try:
-            return send_digests()
-        finally:
-            db.session.remove()
+    return in_worker_app(send_digests)
 
 
 @click.command("send-digests")

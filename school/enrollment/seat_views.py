@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from school.accounts.models import User
 from school.accounts.services import people_query
-from school.attendance.services import can_mark
 from school.catalog.models import Event, EventQuota
 from school.core.edge import attempt
 from school.core.text import one_line
@@ -28,6 +27,7 @@ from school.enrollment.seat_forms import (
     WalkInForm,
 )
 from school.enrollment.views import bp
+from school.enrollment.walkins import can_mark
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import (

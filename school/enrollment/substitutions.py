@@ -20,19 +20,14 @@ from sqlalchemy import select
 from school import signals
 from school.accounts.models import User
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventQuota, EventStatus
-from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.services import (
-    _clean_reason,
-    _reload,
-    _tell,
-    active_enrollment,
-    can_manage,
-    enrolment_place,
-)
+from school.enrollment.notify import tell
+from school.enrollment.rules import active_enrollment, clean_reason, enrolment_place, reload
+from school.enrollment.services import can_manage
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import can_see_branch
@@ -58,9 +53,9 @@ def substitute(enrollment: Enrollment, person: User, actor: User, reason: str, *
                now: datetime | None = None) -> Enrollment:
     """Replace `enrollment`'s person by `person`; returns the substitute's new row."""
     now = now or utcnow()
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     event = lock_event(enrollment.event_id)
-    enrollment = _reload(enrollment)
+    enrollment = reload(enrollment)
     if not can_manage(actor, enrollment):
         raise DomainError("forbidden", _l("You cannot change this enrolment."), status=403)
     if enrollment.status is not S.confirmed:
@@ -103,6 +98,6 @@ def substitute(enrollment: Enrollment, person: User, actor: User, reason: str, *
            replaced_user_id=enrollment.user_id, user_id=person.id, reason=reason)
     signals.enrollment_cancelled.send(enrollment=enrollment)
     signals.enrollment_confirmed.send(enrollment=new)
-    _tell(enrollment, "substituted_out", substitute=person, reason=reason)
-    _tell(new, "substituted_in", replaced=enrollment.user)
+    tell(enrollment, "substituted_out", substitute=person, reason=reason)
+    tell(new, "substituted_in", replaced=enrollment.user)
     return new

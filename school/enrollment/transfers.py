@@ -22,23 +22,15 @@ from sqlalchemy import select
 from school import signals
 from school.accounts.models import User
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventStatus
-from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.services import (
-    Seats,
-    _clean_reason,
-    _reload,
-    _signal_status,
-    _tell,
-    active_enrollment,
-    can_manage,
-    fill_free_seats,
-    first_start,
-    waitlist_position,
-)
+from school.enrollment.notify import signal_status, tell
+from school.enrollment.rules import active_enrollment, clean_reason, first_start, reload
+from school.enrollment.seats import Seats, fill_free_seats, waitlist_position
+from school.enrollment.services import can_manage
 from school.errors import DomainError
 from school.extensions import db
 
@@ -61,13 +53,13 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
              now: datetime | None = None) -> Enrollment:
     """Move `enrollment` to `target`; returns the new row."""
     now = now or utcnow()
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     if target.id == enrollment.event_id:
         raise DomainError("same_event", _l("Choose another event."), field="target")
     first, second = sorted((enrollment.event_id, target.id))
     locked = {first: lock_event(first), second: lock_event(second)}
     source, target = locked[enrollment.event_id], locked[target.id]
-    enrollment = _reload(enrollment)
+    enrollment = reload(enrollment)
     if not can_manage(actor, enrollment):
         raise DomainError("forbidden", _l("You cannot change this enrolment."), status=403)
     if enrollment.status not in TRANSFERABLE:
@@ -107,8 +99,8 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
            from_event_id=source.id, event_id=target.id, status=new.status.value,
            reason=reason)
     signals.enrollment_cancelled.send(enrollment=enrollment)
-    _signal_status(new)
-    _tell(new, "transferred", old_event=source, position=waitlist_position(new))
+    signal_status(new)
+    tell(new, "transferred", old_event=source, position=waitlist_position(new))
     if was_confirmed:
         fill_free_seats(source, now=now)
     return new

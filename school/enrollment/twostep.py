@@ -15,13 +15,15 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from school import signals
 from school.accounts.models import User
 from school.audit.services import record
+from school.catalog.locking import lock_event
 from school.catalog.models import ApprovalMode, Event
-from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
+from school.enrollment.notify import signal_status, tell
+from school.enrollment.rules import clean_reason, reload
+from school.enrollment.seats import Seats, end_enrollment, fill_free_seats, place, waitlist_position
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import can_see_branch
@@ -51,8 +53,6 @@ def start(enrollment: Enrollment, event: Event, actor: User | None, now: datetim
 
 
 def _to_centre(enrollment: Enrollment, event: Event) -> None:
-    from school.enrollment.services import Seats
-
     enrollment.approval_step = CENTRE_STEP
     if event.program.hold_seat_first_step and Seats.count(event).allows(enrollment.branch_id):
         enrollment.seat_held = True
@@ -66,10 +66,8 @@ def can_decide_step(actor: User, enrollment: Enrollment) -> bool:
 
 
 def _check(enrollment: Enrollment, actor: User) -> tuple[Event, Enrollment]:
-    from school.enrollment.services import _reload
-
     event = lock_event(enrollment.event_id)
-    enrollment = _reload(enrollment)
+    enrollment = reload(enrollment)
     if enrollment.status is not S.pending:
         raise DomainError("not_pending", _l("This request has already been decided."))
     if not can_decide_step(actor, enrollment):
@@ -81,8 +79,6 @@ def _check(enrollment: Enrollment, actor: User) -> tuple[Event, Enrollment]:
 
 
 def approve(enrollment: Enrollment, actor: User, *, now: datetime | None = None) -> Enrollment:
-    from school.enrollment.services import Seats, _place, _signal_status, _tell, waitlist_position
-
     now = now or utcnow()
     event, enrollment = _check(enrollment, actor)
     step = enrollment.approval_step or BRANCH_STEP
@@ -92,37 +88,28 @@ def approve(enrollment: Enrollment, actor: User, *, now: datetime | None = None)
         db.session.flush()
         record(actor, "enrollment.approve_step", enrollment, step=BRANCH_STEP,
                seat_held=enrollment.seat_held)
-        _tell(enrollment, "step_approved", held=enrollment.seat_held)
+        tell(enrollment, "step_approved", held=enrollment.seat_held)
         return enrollment
     if enrollment.seat_held:
         enrollment.status, enrollment.confirmed_at = S.confirmed, now
     else:
-        _place(enrollment, Seats.count(event), now)
+        place(enrollment, Seats.count(event), now)
     enrollment.seat_held, enrollment.approval_step = False, None
     db.session.flush()
     record(actor, "enrollment.approve", enrollment, status=enrollment.status.value,
            step=CENTRE_STEP)
-    _signal_status(enrollment)
-    _tell(enrollment, "approved", position=waitlist_position(enrollment))
+    signal_status(enrollment)
+    tell(enrollment, "approved", position=waitlist_position(enrollment))
     return enrollment
 
 
 def reject(enrollment: Enrollment, actor: User, reason: str, *,
            now: datetime | None = None) -> Enrollment:
-    from school.enrollment.services import _clean_reason, _tell, fill_free_seats
-
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     now = now or utcnow()
     event, enrollment = _check(enrollment, actor)
     step = enrollment.approval_step or BRANCH_STEP
-    held = enrollment.seat_held
-    enrollment.status, enrollment.seat_held = S.rejected, False
-    enrollment.decided_at, enrollment.decided_by_id = now, actor.id
-    enrollment.reason = reason
-    db.session.flush()
-    record(actor, "enrollment.reject", enrollment, step=step)
-    signals.enrollment_cancelled.send(enrollment=enrollment)
-    _tell(enrollment, "rejected", reason=reason)
-    if held:
-        fill_free_seats(event, now=now)
+    if end_enrollment(enrollment, S.rejected, actor, now, reason, action="enrollment.reject",
+                      letter="rejected", step=step):
+        fill_free_seats(event, now=now)  # the seat held since the first step
     return enrollment

@@ -27,9 +27,10 @@ from school.core.edge import KeptUpload, apply_upload, attempt, preview_upload
 from school.core.utils import get_or_404, paginate, safe_next
 from school.dbtypes import utcnow
 from school.enrollment import digests as _digests  # noqa: F401  (its table)
-from school.enrollment import nominations, panels, roster_sort, services
+from school.enrollment import nominations, panels, queries, roster_sort, services
 from school.enrollment import notices as _notices  # signal receivers; the approver's name
 from school.enrollment import people as _people  # noqa: F401  (receivers: people merged, closed)
+from school.enrollment import receivers as _receivers  # noqa: F401  (lent to the catalogue)
 from school.enrollment import schedule as _schedule
 from school.enrollment.forms import (
     CancelForm,
@@ -59,9 +60,9 @@ def _event_or_404(event_id: int, *, staff: bool = False, options=()) -> Event:
 
 
 @bp.app_template_global("enrollment_state")
-def enrollment_state(event: Event) -> services.EnrolState:
+def enrollment_state(event: Event) -> queries.EnrolState:
     """The enrol button's state on the event page, for the current person."""
-    return services.enrol_state(event, current_user)
+    return queries.enrol_state(event, current_user)
 
 
 @bp.app_template_global("enrolment_approver")
@@ -150,7 +151,7 @@ def my():
 
 
 def _roster_table(event: Event, viewer: User):
-    roster = services.roster(event, viewer)
+    roster = queries.roster(event, viewer)
     show_iin = viewer.has_role("admin")
     header = [_("No."), _("Status"), _("Place in the queue"), _("Full name"), _("E-mail"),
               _("Phone"), _("IIN"), _("Region"), _("Sectoral union"), _("Branch"),
@@ -181,7 +182,7 @@ def roster(event_id: int):
     event = _event_or_404(event_id, staff=True,
                           options=(joinedload(Event.program), selectinload(Event.quotas)))
     me = _me()
-    data, sort, pending_sort = roster_sort.apply(services.roster(event, me),
+    data, sort, pending_sort = roster_sort.apply(queries.roster(event, me),
                                                  request.args.get("sort"))
     return render_template("enrollment/roster.html", event=event, roster=data,
                            show_iin=me.has_role("admin"), cancel_form=CancelForm(),

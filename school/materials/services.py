@@ -1,6 +1,6 @@
 """Materials of events and sessions: who sees them, what may be uploaded, adding, removing.
 
-Who sees them is one rule, the one the online link follows (catalog.services): the
+Who sees them is one rule, the one the online link follows (catalog/access.py): the
 event's staff (managers and instructors) and its confirmed or completed participants.
 Anyone else gets a 404, as for a certificate. A file is accepted by what its first bytes
 say it is, not by its name: a renamed executable is refused.
@@ -21,10 +21,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from school.audit.services import record
+from school.catalog.access import can_see_backstage
 from school.catalog.models import Event, EventSession
-from school.catalog.services import can_see_backstage, is_participant
 from school.core.text import one_line
 from school.core.xlsx_reader import BROKEN_ZIP
+from school.enrollment.queries import is_participant
 from school.errors import DomainError
 from school.extensions import db
 from school.materials.models import EventMaterial

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from school.catalog.access import can_see_backstage
 from school.catalog.models import Event
-from school.catalog.services import can_see_backstage
 from school.core import panels
 from school.core.edge import commit_or_refuse
 from school.core.utils import get_or_404

@@ -1,7 +1,7 @@
 """Records of seminars that were held before anyone entered them.
 
 A draft whose sessions are all over is published only as a record
-(catalog.services.publish_event(as_record=True): `Event.recorded_after`). Its participants
+(catalog.events.publish_event(as_record=True): `Event.recorded_after`). Its participants
 are then added although enrolment has long closed: found one by one, or from a list read
 and previewed as nominations are (enrollment.nominations, with its open-enrolment check
 left out). They are confirmed at once (the seminar has happened: no approval, no waiting
@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from school.accounts.models import User
+from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventStatus
-from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment import nominations
 from school.enrollment.bulk import audit_many
 from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
-from school.enrollment.services import enrolment_place
+from school.enrollment.rules import enrolment_place
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import manages_event

@@ -27,7 +27,7 @@ from school.certificates import documents
 from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.services import first_start
+from school.enrollment.rules import first_start
 from school.errors import DomainError
 from school.extensions import db
 from school.mail import absolute_url, pending_mail, queue_mail

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
+from school.catalog.events import EventData
 from school.catalog.models import Event, EventQuota, EventSession, Program, ProgramSignatory
-from school.catalog.services import EventData
 from school.extensions import db
 from school.timeutil import local_today
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import force_locale
 
 from school.accounts.models import Category
-from school.catalog import card_status, services
+from school.catalog import services
+from school.enrollment import card_status
 from school.extensions import db
 from tests.catalog.conftest import future
 

@@ -18,12 +18,8 @@ from school.catalog.models import (
     EventStatus,
     Program,
 )
-from school.catalog.services import (
-    DailySessions,
-    ProgramData,
-    SessionData,
-    SignatoryData,
-)
+from school.catalog.programmes import ProgramData, SignatoryData
+from school.catalog.schedule import DailySessions, SessionData
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import manages_event, teaches

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 
 from school.catalog import services as catalog
 from school.catalog.models import EVENT_FORMAT_LABELS, EventFormat, EventStatus
-from school.catalog.services import ProgramData, SignatoryData
+from school.catalog.programmes import ProgramData, SignatoryData
 from school.certificates import documents, services, wording
 from school.certificates.revoked import STAMP_KK, STAMP_RU
 from school.errors import DomainError

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from school.attendance import walkins
 from school.attendance.completion import complete_event
 from school.attendance.models import AttendanceStatus
 from school.attendance.services import MarkInput, save_marks
 from school.attendance.sheet import load_sheet
 from school.audit.models import AuditEntry
 from school.catalog.models import ApprovalMode, EventQuota
-from school.enrollment import holds, services, substitutions, transfers, twostep, walkins
+from school.enrollment import holds, services, substitutions, transfers, twostep
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db

@@ -116,7 +116,7 @@ def test_organiser_sees_no_buttons_for_other_branches_people(client, login, make
 def test_the_walk_in_search_is_not_a_directory(make_event, make_user, people, tree):
     """The security review: an instructor listed anyone's e-mail by typing «demo.kz»; a
     coordinator searched people of every branch."""
-    from school.enrollment import walkins
+    from school.attendance import walkins
 
     ours = make_user(branch=tree["a"], full_name="Асанова Айгерим", email="aigerim@ours.kz")
     theirs = make_user(branch=tree["b"], full_name="Асанова Дана", email="dana@theirs.kz")

@@ -1,7 +1,8 @@
 """What each catalogue card tells the signed-in person about themselves (issue 12, item 7):
 enrolled, waiting, awaiting approval, or why they cannot enrol (not their category, not open
 yet, closed). One query for the whole page: their enrolments among the cards' events and
-each event's first session, side by side."""
+each event's first session, side by side. The catalogue asks through school/catalog/hooks.py
+(it may not import enrolment)."""
 
 from __future__ import annotations
 

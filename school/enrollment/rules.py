@@ -1,0 +1,77 @@
+"""The small rules every enrolment change shares: when an event begins (and enrolment with
+it closes), whether enrolment is open now, a person's active enrolment and the branch their
+seat counts under, a row re-read under the event's lock, and a reason's text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from school.accounts.models import User
+from school.catalog.models import Event, EventStatus
+from school.core.text import one_line
+from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from school.errors import DomainError
+from school.extensions import db
+from school.timeutil import local_datetime
+
+S = EnrollmentStatus
+# Rows a person or staff can still cancel.
+CANCELLABLE = (S.pending, S.confirmed, S.waitlisted)
+
+
+def reload(enrollment: Enrollment) -> Enrollment:
+    """The enrolment as committed now: call after locking its event."""
+    return db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.id == enrollment.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def first_start(event: Event) -> datetime:
+    """When the event begins: its first session, else midnight of its first day."""
+    starts = [s.starts_at for s in event.sessions]
+    return min(starts) if starts else local_datetime(event.starts_on, time(0, 0))
+
+
+def active_enrollment(event_id: int, user_id: int) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.event_id == event_id,
+            Enrollment.user_id == user_id,
+            Enrollment.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
+def check_open(event: Event, now: datetime) -> None:
+    if event.status is not EventStatus.published:
+        raise DomainError("event_not_open", _l("This event is not open for enrolment."))
+    if event.enrol_opens_at is not None and now < event.enrol_opens_at:
+        raise DomainError("enrol_not_open", _l("Enrolment for this event has not opened yet."))
+    if (event.enrol_closes_at is not None and now >= event.enrol_closes_at) or (
+        now >= first_start(event)
+    ):
+        raise DomainError("enrol_closed", _l("Enrolment for this event is closed."))
+
+
+def enrolment_place(user: User) -> tuple[int | None, int | None, int | None]:
+    """(region, union, branch) an enrolment is counted under: the profile's branch, else the
+    branch of the person's primary organisation (a profile field left empty does not take a
+    person out of their branch's quota)."""
+    if user.branch_id is None and user.primary_org is not None:
+        branch = user.primary_org.branch
+        return (user.region_id or branch.region_id, user.union_id or branch.union_id,
+                branch.id)
+    return user.region_id, user.union_id, user.branch_id
+
+
+def clean_reason(reason: str | None) -> str:
+    cleaned = one_line(reason, 500)
+    if len(cleaned) < 3:
+        raise DomainError("reason_required", _l("Give a reason."), field="reason")
+    return cleaned
