@@ -20,6 +20,9 @@ from school.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The factories (make_user, make_event, …) are fixtures of their own plugin module.
+pytest_plugins = ["tests.factories"]
+
 # In CI the fuzz tests replay a fixed set of examples, so a landing never hangs on a new
 # random draw; on a developer's machine they keep exploring (and remember what failed).
 settings.register_profile("ci", derandomize=True, database=None)
@@ -194,7 +197,3 @@ def outbox(app):
     state.outbox = []
     return state.outbox
 
-
-# --- factories ------------------------------------------------------------------------
-
-from tests.factories import *  # noqa: E402,F403
