@@ -142,16 +142,20 @@ def main() -> int:
                                           [f"User-Agent: {USER_AGENT}"], lua)
                 rps, p95, bad = wrk(url, args.seconds, args.connections, headers, lua)
                 check_signed_in(url, headers)  # still signed in after the run
-                rows.append((name, email.split("@")[0], rps, p95, floor, rps / floor, bad))
+                load = os.getloadavg()[0]  # the machine is shared: say how busy it was
+                rows.append((name, email.split("@")[0], rps, p95, floor, rps / floor, bad,
+                             load))
                 print(f"  {name:<18} {rps:8.1f} req/s  p95 {p95:7.1f} ms  floor {floor:7.0f} "
-                      f"req/s  {rps / floor:6.1%}" + (f"  {bad:.1%} non-2xx" if bad else ""),
-                      flush=True)
+                      f"req/s  {rps / floor:6.1%}  load {load:.1f}"
+                      + (f"  {bad:.1%} non-2xx" if bad else ""), flush=True)
     finally:
         os.unlink(lua)
-    print("\n| page (signed in) | as | req/s | p95 ms | floor req/s | share of floor |")
-    print("|---|---|---:|---:|---:|---:|")
-    for name, who, rps, p95, floor, share, _bad in rows:
-        print(f"| {name} | {who} | {rps:,.1f} | {p95:,.0f} | {floor:,.0f} | {share:.1%} |")
+    print("\n| page (signed in) | as | req/s | p95 ms | floor req/s | share of floor | "
+          "load average |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, who, rps, p95, floor, share, _bad, load in rows:
+        print(f"| {name} | {who} | {rps:,.1f} | {p95:,.0f} | {floor:,.0f} | {share:.1%} | "
+              f"{load:.1f} |")
     return 0
 
 
