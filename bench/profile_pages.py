@@ -10,7 +10,7 @@ process) and splits the mean time of a request into:
 - render: Jinja rendering, less the SQL run from inside templates (lazy loads: each one is
   a query the view should have issued up front; their number is shown on its own);
 - rest: routing, the view's Python, Babel, CSRF, the session cookie, response handling.
-`--cprofile PAGE` prints cProfile's top functions for one page instead.
+`--cprofile PAGE [--sort tottime]` prints cProfile's top functions for one page instead.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def main() -> int:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--cprofile", metavar="PAGE")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative, "
+                        "tottime")
     args = parser.parse_args()
 
     from flask import before_render_template, template_rendered
@@ -132,7 +134,7 @@ def main() -> int:
             for _ in range(args.repeat):
                 client.get(url)
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
             return 0
         rows = []
         for _ in range(args.repeat):

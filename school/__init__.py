@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, Request, abort, g, has_request_context, request, session
+from flask.globals import _cv_app
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
@@ -88,6 +89,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Almaty")
+    _install_fast_gettext(app)
     limiter.init_app(app)
     mailman.init_app(app)
     bootstrap.init_app(app)
@@ -143,10 +145,38 @@ def select_locale() -> str | None:
     return "ru"
 
 
+def _current_translations():
+    """The request's catalogue, found once per locale: Flask-Babel's own lookup walks the
+    request context three times and formats the locale's name for each of a page's
+    hundreds of `_()` calls. Kept on `g` beside the locale object it belongs to, so a
+    `force_locale` block (another object) or a refresh looks it up afresh."""
+    from flask_babel import get_translations
+
+    ctx = _cv_app.get(None)
+    state = getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return get_translations()  # selects the locale first
+    known = getattr(ctx.g, "_school_translations", None)
+    if known is not None and known[0] is locale:
+        return known[1]
+    translations = get_translations()
+    ctx.g._school_translations = (locale, translations)
+    return translations
+
+
+def _install_fast_gettext(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _current_translations().ugettext(s),
+        ngettext=lambda s, p, n: _current_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _current_translations().unpgettext(c, s, p, n),
+    )
+
+
 def _init_login() -> None:
     from flask_babel import lazy_gettext as _l
-
-    from school.accounts.models import User
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to open this page.")
@@ -163,12 +193,10 @@ def _init_login() -> None:
         user_id, _, rest = (session_id or "").partition(":")
         stamp, _, key = rest.partition(":")
         try:
-            user = db.session.get(User, int(user_id))
+            user = sessions.signed_in(int(user_id), key)
         except (TypeError, ValueError, OverflowError):
             return None
         if user is None or not user.active or user.session_stamp != stamp:
-            return None
-        if sessions.find(user.id, key) is None:
             return None
         user.session_key = key
         return user

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import g, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -63,24 +64,55 @@ class NavGroup:
     items: list[NavItem]
 
 
-def _allowed(entries) -> list[NavItem]:
-    items = []
-    for endpoint, label in entries:
-        rule = rule_for(endpoint)
-        if rule is not None and rule.allows(current_user):
-            badge = BADGES[endpoint](current_user) if endpoint in BADGES else None
-            items.append(NavItem(endpoint, str(label), url_for(endpoint), badge))
-    return items
+# (language, script root, the endpoints a person may open) -> the menu without its counts.
+# The labels and URLs depend on nothing else; the counts are the person's own and are
+# added per request. Bounded: there are only so many role combinations.
+_MENU: dict[tuple, tuple[list[NavItem], list[NavGroup]]] = {}
+_MENU_LIMIT = 256
+
+
+def _menu() -> tuple[list[NavItem], list[NavGroup]]:
+    """The person's menu, once a request (g): 25 permission rules, URLs and labels were
+    worked out by each of nav_items, nav_groups and all_nav_items on every page."""
+    cached = g.get("_nav_menu")
+    if cached is not None and cached[0] is current_user._get_current_object():
+        return cached[1]
+    allowed = frozenset(
+        endpoint for endpoint, _label in [*MENU, *(e for _g, es in GROUPS for e in es)]
+        if (rule := rule_for(endpoint)) is not None and rule.allows(current_user)
+    )
+    key = (str(get_locale()), request.script_root, allowed)
+    plain = _MENU.get(key)
+    if plain is None:
+        def items(entries):
+            return [NavItem(endpoint, str(label), url_for(endpoint))
+                    for endpoint, label in entries if endpoint in allowed]
+
+        groups = [NavGroup(str(label), items(entries)) for label, entries in GROUPS]
+        plain = (items(MENU), [group for group in groups if group.items])
+        if len(_MENU) >= _MENU_LIMIT:
+            _MENU.clear()
+        _MENU[key] = plain
+    menu = (_with_badges(plain[0]),
+            [NavGroup(group.label, _with_badges(group.items)) for group in plain[1]])
+    g._nav_menu = (current_user._get_current_object(), menu)
+    return menu
+
+
+def _with_badges(items: list[NavItem]) -> list[NavItem]:
+    if not any(item.endpoint in BADGES for item in items):
+        return items
+    return [NavItem(item.endpoint, item.label, item.url, BADGES[item.endpoint](current_user))
+            if item.endpoint in BADGES else item for item in items]
 
 
 def nav_items() -> list[NavItem]:
     """Top-level menu entries the current person may open."""
-    return _allowed(MENU)
+    return _menu()[0]
 
 
 def nav_groups() -> list[NavGroup]:
-    groups = [NavGroup(str(label), _allowed(entries)) for label, entries in GROUPS]
-    return [g for g in groups if g.items]
+    return _menu()[1]
 
 
 def all_nav_items() -> list[NavItem]:
@@ -89,9 +121,6 @@ def all_nav_items() -> list[NavItem]:
 
 
 def count_badges() -> None:
-    """Run the menu's badge counts now, in the view, so that the menu runs no query while
-    the page renders (issue 15); each badge function keeps its count for the request (g)."""
-    for endpoint, badge in BADGES.items():
-        rule = rule_for(endpoint)
-        if rule is not None and rule.allows(current_user):
-            badge(current_user)
+    """Work out the menu and its counts now, in the view, so that the menu runs no query
+    while the page renders (issue 15); the menu is kept for the request (g)."""
+    _menu()

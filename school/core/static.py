@@ -81,10 +81,21 @@ def init_static(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 512)
     compress.init_app(app)
 
+    # Once a file's digest is known it is kept for the process, unless templates reload
+    # (development): finding it anew cost two realpath()s and a stat per URL, seven URLs
+    # on every page (issue 15). A deployment restarts the processes with the new files.
+    known: dict[tuple[str, str], str | None] = {}
+
     @app.url_defaults
     def _versioned(endpoint, values):
         if endpoint in STATIC_ENDPOINTS and "v" not in values:
-            digest = fingerprint(app, endpoint, values.get("filename", ""))
+            filename = values.get("filename", "")
+            digest = known.get((endpoint, filename))
+            if digest is None:
+                digest = fingerprint(app, endpoint, filename)
+                if digest and not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD")) \
+                        and len(known) < 512:
+                    known[(endpoint, filename)] = digest
             if digest:
                 values["v"] = digest
 
