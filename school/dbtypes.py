@@ -5,7 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, TypeDecorator
+from sqlalchemy import DateTime, Enum, Index, TypeDecorator, text
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over only the rows that match `where` (SQL), the same on PostgreSQL and
+    SQLite: "one valid certificate per enrolment" is a unique one over the unrevoked rows."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where),
+                 postgresql_where=text(where))
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:
