@@ -6,7 +6,14 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, TypeDecorator
+from sqlalchemy import DateTime, Enum, Index, TypeDecorator, text
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over only the rows that match `where` (SQL), the same on PostgreSQL and
+    SQLite: "one valid certificate per enrolment" is a unique one over the unrevoked rows."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where),
+                 postgresql_where=text(where))
 
 
 class LabelledEnum(enum.StrEnum):

@@ -15,9 +15,19 @@ from school.attendance.sheet import Sheet
 from school.core.exports import Percent, xlsx_row
 from school.pdf import render_pdf
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def sheet_filename(sheet: Sheet, ext: str) -> str:
     return f"attendance-{sheet.event.id}.{ext}"
+
+
+def export(sheet: Sheet, fmt: str) -> tuple[bytes, str, str, str]:
+    """(data, mimetype, filename, disposition) of the sheet as `fmt`: "xlsx" is a file
+    to download, "pdf" the sign-in sheet opened in the browser to print."""
+    if fmt == "xlsx":
+        return sheet_xlsx(sheet), XLSX, sheet_filename(sheet, "xlsx"), "attachment"
+    return signin_pdf(sheet), "application/pdf", sheet_filename(sheet, "pdf"), "inline"
 
 
 def sheet_xlsx(sheet: Sheet) -> bytes:

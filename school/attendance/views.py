@@ -274,9 +274,13 @@ def complete_event(event_id: int):
 # --- exports and history --------------------------------------------------------------
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
+def _download(event: Event, fmt: str) -> Response:
+    sheet = load_sheet(event)
+    data, mimetype, filename, disposition = exports.export(sheet, fmt)
+    # Recorded once the file is built: the audit's own transaction expires the loaded rows.
+    record_export("attendance.exported", event, format=fmt, rows=len(sheet.rows))
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
 
 
@@ -284,25 +288,14 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 @allow(TEACHING)
 def export_xlsx(event_id: int):
     event = _event_for_marking(event_id)
-    sheet = load_sheet(event)
-    data, filename = exports.sheet_xlsx(sheet), exports.sheet_filename(sheet, "xlsx")
-    # Recorded once the file is built: the audit's own transaction expires the loaded rows.
-    record_export("attendance.exported", event, format="xlsx", rows=len(sheet.rows))
-    return _download(
-        data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename)
+    return _download(event, "xlsx")
 
 
 @bp.get("/events/<int:event_id>/attendance/sign-in.pdf")
 @allow(TEACHING)
 def signin_pdf(event_id: int):
     event = _event_for_marking(event_id)
-    sheet = load_sheet(event)
-    data, filename = exports.signin_pdf(sheet), exports.sheet_filename(sheet, "pdf")
-    record_export("attendance.exported", event, format="pdf", rows=len(sheet.rows))
-    response = _download(data, "application/pdf", filename)
-    response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
-        "attachment", "inline")
-    return response
+    return _download(event, "pdf")
 
 
 @bp.get("/events/<int:event_id>/attendance/history")

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, partial_index, str_enum, utcnow
 from school.extensions import db
 
 if TYPE_CHECKING:
@@ -36,13 +36,8 @@ class Certificate(db.Model):
     __tablename__ = "certificate"
     __table_args__ = (
         # One valid certificate per enrolment; revoked ones stay as history.
-        Index(
-            "uq_certificate_valid_enrollment",
-            "enrollment_id",
-            unique=True,
-            sqlite_where=text("revoked_at IS NULL"),
-            postgresql_where=text("revoked_at IS NULL"),
-        ),
+        partial_index("uq_certificate_valid_enrollment", "enrollment_id",
+                      where="revoked_at IS NULL", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,13 +96,8 @@ class CertificateBatch(db.Model):
     __table_args__ = (
         Index("ix_certificate_batch_event_created", "event_id", "created_at"),
         # Two batches for one event never run at once, whatever races the web processes.
-        Index(
-            "uq_certificate_batch_active_event",
-            "event_id",
-            unique=True,
-            sqlite_where=text("status IN ('queued', 'running')"),
-            postgresql_where=text("status IN ('queued', 'running')"),
-        ),
+        partial_index("uq_certificate_batch_active_event", "event_id",
+                      where="status IN ('queued', 'running')", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

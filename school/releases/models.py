@@ -8,10 +8,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
+from school.dbtypes import LabelledEnum, UTCDateTime, partial_index, str_enum, utcnow
 from school.extensions import db
 from school.i18n_fields import LocalizedName
 
@@ -147,15 +147,8 @@ class OutgoingLetter(db.Model):
 
     __tablename__ = "outgoing_letter"
     __table_args__ = (
-        Index(
-            "uq_outgoing_letter_current",
-            "enrollment_id",
-            "kind",
-            "lang",
-            unique=True,
-            sqlite_where=text("withdrawn_at IS NULL"),
-            postgresql_where=text("withdrawn_at IS NULL"),
-        ),
+        partial_index("uq_outgoing_letter_current", "enrollment_id", "kind", "lang",
+                      where="withdrawn_at IS NULL", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
