@@ -17,6 +17,7 @@ from school.audit.services import record
 from school.catalog.models import Event, EventStatus, Program
 from school.commissions.models import Body, BodyKind, Member, MemberRole, Requirement, Side
 from school.core import iin as iin_rules
+from school.core.queries import where_given
 from school.enrollment import services as enrollment
 from school.errors import DomainError
 from school.extensions import db
@@ -34,13 +35,8 @@ def bodies_query(viewer: User, *, kind: BodyKind | None = None, branch_id: int |
                  organisation_id: int | None = None):
     q = scope_to_branches(select(Body), Body.branch_id, viewer).order_by(
         Body.branch_id, Body.primary_org_id, Body.kind, Body.id)
-    if kind is not None:
-        q = q.where(Body.kind == kind)
-    if branch_id is not None:
-        q = q.where(Body.branch_id == branch_id)
-    if organisation_id is not None:
-        q = q.where(Body.primary_org_id == organisation_id)
-    return q
+    return where_given(q, (Body.kind, kind), (Body.branch_id, branch_id),
+                       (Body.primary_org_id, organisation_id))
 
 
 def find_body(kind: BodyKind, *, organisation: PrimaryOrganization | None = None,

@@ -163,15 +163,10 @@ def save_union(union: SectoralUnion | None, data: dict, actor) -> SectoralUnion:
         raise DomainError("code_taken", _l("This code is already used."), field="code")
     union = union or SectoralUnion()
     union.code = code
-    for key, value in _names(data).items():
-        setattr(union, key, value)
     for lang in ("ru", "kk", "en"):
         short = one_line(data.get(f"short_name_{lang}"))
         setattr(union, f"short_name_{lang}", short[:100] or None)
-    db.session.add(union)
-    db.session.flush()
-    record(actor, "union.save", union)
-    return union
+    return _stored(union, _names(data), actor, "union.save")
 
 
 def save_branch(branch: Branch | None, data: dict, actor) -> Branch:
