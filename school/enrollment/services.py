@@ -8,7 +8,9 @@ Seats are counted, queued and promoted in seats.py, from rows under that lock.
 
 Tests reach the seat and queue helpers, the reminders and the approvals query through
 this module (`services.Seats`, `services._queue`, `services.send_reminders`, …): those
-names are imported here for them, from seats.py, notices.py and queries.py.
+names are imported here for them, from seats.py, notices.py and queries.py (issue 14:
+changing those calls is more than an import change). New code imports them from there;
+views not yet moved over still read some of them here.
 """
 
 from __future__ import annotations
