@@ -82,7 +82,7 @@ def gunicorn(target: str, env: dict, workers: int = 2, extra: list[str] | None =
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    deadline = time.time() + 120  # a shared, loaded machine starts slowly
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
