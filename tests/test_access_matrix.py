@@ -168,6 +168,18 @@ def scene(request):
     return make_scene(request)
 
 
+@pytest.fixture(autouse=True)
+def _background_work_done(app):
+    """A POST may start work in a thread (a certificate batch, a webhook delivery): it ends
+    before the tables are emptied, or the two deadlock on PostgreSQL."""
+    yield
+    from school.api import delivery
+    from school.certificates import jobs
+
+    jobs.wait_local()
+    delivery.wait_local()
+
+
 def test_every_rule_has_an_expectation():
     unknown = sorted({(endpoint, declared) for _, _, endpoint, declared in RULES
                       if declared not in RULE_ALLOWS
