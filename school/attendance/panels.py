@@ -10,6 +10,7 @@ from school.core import panels
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, EnrollmentStatus
 from school.extensions import db
+from school.permissions import can_mark
 
 
 @panels.my("attendance")
@@ -31,7 +32,7 @@ def event_panel(event, enrollment, user) -> dict | None:
     now = utcnow()
     timing = services.Timing.from_config()
     panel: dict = {}
-    if services.can_mark(user, event):
+    if can_mark(user, event):
         sessions = list(event.sessions)
         panel["manage"] = True
         panel["session"] = services.default_session(sessions, now, timing)

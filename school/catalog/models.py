@@ -282,6 +282,10 @@ class Event(db.Model):
     def is_published(self) -> bool:
         return self.status is EventStatus.published
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status is EventStatus.draft
+
 
 class EventSession(db.Model):
     """One day or one sitting of an event."""

@@ -48,7 +48,17 @@ from school.enrollment.models import (
 from school.errors import DomainError, Problems
 from school.extensions import db
 from school.orgs.models import Branch, Region, SectoralUnion
-from school.permissions import can_see_branch, manages_event, teaches, visible_branch_ids
+from school.permissions import (
+    can_mark,
+    can_see_branch,
+    manages_event,
+    sees_event,
+    visible_branch_ids,
+)
+from school.permissions import (  # the rules' old names, for tests/catalog/test_services.py
+    sees_backstage as can_see_backstage,  # noqa: F401
+)
+from school.permissions import sees_link as can_see_link  # noqa: F401
 from school.timeutil import local_datetime, local_today, now, to_local
 
 # Statuses the public may see (drafts only their managers).
@@ -94,12 +104,6 @@ def _with_program():
 
 
 
-def can_see_backstage(user, event: Event) -> bool:
-    """Managers and the event's instructors: they see drafts, the link and the event's
-    management page."""
-    return manages_event(user, event) or teaches(user, event)
-
-
 @dataclass(frozen=True)
 class EventActions:
     """The steps the event's management page links to, each shown only to the people the
@@ -130,39 +134,13 @@ def event_actions(user, event: Event, *, can_manage: bool | None = None) -> Even
     return EventActions(
         roster=staff and status is not EventStatus.draft,
         sheet=status in (EventStatus.published, EventStatus.completed)
-        and bool(event.sessions) and (can_manage or teaches(user, event)),
+        and bool(event.sessions) and (can_manage or can_mark(user, event)),
         complete=can_manage and running,
         can_complete_now=last_end is not None and last_end <= now(),
         certificates=can_manage and status is EventStatus.completed,
         nominate=staff and running,
         sessions_editable=can_manage and status in (EventStatus.draft, EventStatus.published),
     )
-
-
-def is_participant(user, event: Event) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Enrollment.event_id == event.id,
-                    Enrollment.user_id == user.id,
-                    Enrollment.status.in_(PARTICIPANT_STATUSES),
-                )
-            )
-        )
-    )
-
-
-def can_see_link(user, event: Event, backstage: bool | None = None) -> bool:
-    """The online link: confirmed participants and the event's staff only (`backstage`:
-    can_see_backstage when the caller has it already)."""
-    if not event.online_link:
-        return False
-    if backstage is None:
-        backstage = can_see_backstage(user, event)
-    return backstage or is_participant(user, event)
 
 
 def _coordinated(user: User) -> tuple[set[int], set[int]]:
@@ -1039,19 +1017,21 @@ def catalogue_query(filters: CatalogueFilters, today: date | None = None):
     return q
 
 
+def event_page_options() -> tuple:
+    """What the event's public page shows, loaded with the event."""
+    return (
+        _with_program(), joinedload(Event.region),
+        joinedload(Event.organizer_union), joinedload(Event.organizer_branch),
+        selectinload(Event.sessions), selectinload(Event.instructors),
+    )
+
+
 def public_event(event_id: int, user) -> Event | None:
     """The event for its public page with everything the page shows, or None when the
-    person may not see it (unknown, or a draft they do not manage or teach)."""
+    person may not see it (unknown, or a draft: permissions.sees_event)."""
     event = db.session.scalar(
-        select(Event).where(Event.id == event_id).options(
-            _with_program(), joinedload(Event.region),
-            joinedload(Event.organizer_union), joinedload(Event.organizer_branch),
-            selectinload(Event.sessions), selectinload(Event.instructors),
-        )
-    )
-    if event is None:
-        return None
-    if event.status is EventStatus.draft and not can_see_backstage(user, event):
+        select(Event).where(Event.id == event_id).options(*event_page_options()))
+    if event is None or not sees_event(user, event):
         return None
     return event
 

@@ -43,6 +43,10 @@ class EnrollmentStatus(enum.StrEnum):
     def holds_seat(self) -> bool:
         return self in SEAT_STATUSES
 
+    @property
+    def is_participant(self) -> bool:
+        return self in PARTICIPANT_STATUSES
+
 
 ENROLLMENT_STATUS_LABELS = {
     EnrollmentStatus.pending: _l("Awaiting approval"),

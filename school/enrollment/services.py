@@ -29,7 +29,7 @@ from school.enrollment.models import ACTIVE_STATUSES, SEAT_STATUSES, Enrollment,
 from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.extensions import db
-from school.permissions import can_see_branch, coordinator_scope
+from school.permissions import can_see_branch, manages_enrollment
 from school.timeutil import local_datetime, to_local
 
 S = EnrollmentStatus
@@ -181,18 +181,6 @@ def _queue(event_id: int):
 
 
 # --- who may do what ---------------------------------------------------------------------
-
-
-def can_manage(actor: User, enrollment: Enrollment) -> bool:
-    """Staff who may see and act on this enrolment: admins, or its branch's coordinators."""
-    if actor.has_role("admin"):
-        return True
-    if not actor.has_role("coordinator"):
-        return False
-    if enrollment.branch_id is not None:
-        return can_see_branch(actor, enrollment.branch_id)
-    # A person with a union but no branch: that union's coordinators.
-    return enrollment.union_id in coordinator_scope(actor)[0]
 
 
 def can_decide(actor: User | None, event: Event, branch_id: int | None) -> bool:
@@ -526,7 +514,7 @@ def cancel(enrollment: Enrollment, actor: User, reason: str | None = None, *,
     enrollment = _reload(enrollment)
     by_staff = actor.id != enrollment.user_id
     if by_staff:
-        if not can_manage(actor, enrollment):
+        if not manages_enrollment(actor, enrollment):
             raise DomainError("forbidden", _l("You cannot cancel this enrolment."), status=403)
         reason = _clean_reason(reason)
     else:

@@ -30,12 +30,11 @@ from school.enrollment.services import (
     _reload,
     _tell,
     active_enrollment,
-    can_manage,
     enrolment_place,
 )
 from school.errors import DomainError
 from school.extensions import db
-from school.permissions import can_see_branch
+from school.permissions import can_see_branch, manages_enrollment
 
 S = EnrollmentStatus
 
@@ -46,7 +45,7 @@ def event_over(event: Event, now: datetime) -> bool:
 
 
 def may_substitute(actor: User, enrollment: Enrollment) -> bool:
-    return enrollment.status is S.confirmed and can_manage(actor, enrollment)
+    return enrollment.status is S.confirmed and manages_enrollment(actor, enrollment)
 
 
 def _has_quotas(event_id: int) -> bool:
@@ -61,7 +60,7 @@ def substitute(enrollment: Enrollment, person: User, actor: User, reason: str, *
     reason = _clean_reason(reason)
     event = lock_event(enrollment.event_id)
     enrollment = _reload(enrollment)
-    if not can_manage(actor, enrollment):
+    if not manages_enrollment(actor, enrollment):
         raise DomainError("forbidden", _l("You cannot change this enrolment."), status=403)
     if enrollment.status is not S.confirmed:
         raise DomainError("not_confirmed", _l("Only a confirmed participant can be replaced."))

@@ -34,13 +34,13 @@ from school.enrollment.services import (
     _signal_status,
     _tell,
     active_enrollment,
-    can_manage,
     fill_free_seats,
     first_start,
     waitlist_position,
 )
 from school.errors import DomainError
 from school.extensions import db
+from school.permissions import manages_enrollment
 
 S = EnrollmentStatus
 TRANSFERABLE = (S.confirmed, S.waitlisted)
@@ -68,7 +68,7 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
     locked = {first: lock_event(first), second: lock_event(second)}
     source, target = locked[enrollment.event_id], locked[target.id]
     enrollment = _reload(enrollment)
-    if not can_manage(actor, enrollment):
+    if not manages_enrollment(actor, enrollment):
         raise DomainError("forbidden", _l("You cannot change this enrolment."), status=403)
     if enrollment.status not in TRANSFERABLE:
         raise DomainError("not_transferable",

@@ -24,7 +24,7 @@ from school.accounts.services import people_query
 from school.catalog.models import Event, EventStatus
 from school.core import exports
 from school.core.uploads import drop_upload, keep_upload, read_upload
-from school.core.utils import get_or_404, paginate, safe_next
+from school.core.utils import paginate, safe_next
 from school.dbtypes import utcnow
 from school.enrollment import digests as _digests  # noqa: F401  (its table)
 from school.enrollment import nominations, panels, roster_sort, services
@@ -39,7 +39,15 @@ from school.enrollment.forms import (
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db, limiter
-from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch, manages_event
+from school.permissions import (
+    SIGNED_IN,
+    STAFF,
+    allow,
+    can,
+    can_see_branch,
+    load_enrollment,
+    load_event,
+)
 from school.timeutil import local_today
 
 # cli_group=None: `flask send-reminders`, not `flask enrollment send-reminders`.
@@ -48,14 +56,6 @@ bp = Blueprint("enrollment", __name__, cli_group=None)
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _event_or_404(event_id: int, *, staff: bool = False, options=()) -> Event:
-    """Drafts exist only for the people who manage them; everyone else gets a 404."""
-    event = get_or_404(Event, event_id, options)
-    if event.status is EventStatus.draft and not (staff and manages_event(current_user, event)):
-        abort(404)
-    return event
 
 
 def _flash_error(e: DomainError) -> None:
@@ -81,7 +81,7 @@ def enrolment_approver(event: Event, enrollment: Enrollment | None = None):
 @bp.post("/events/<int:event_id>/enroll")
 @allow(SIGNED_IN)
 def enroll(event_id: int):
-    event = _event_or_404(event_id)
+    event = load_event(event_id, "see")
     form = EnrolForm()
     back = safe_next(form.next.data, url_for("enrollment.my"))
     if not form.validate_on_submit():
@@ -112,10 +112,8 @@ def enroll(event_id: int):
 @bp.post("/enrollments/<int:enrollment_id>/cancel")
 @allow(SIGNED_IN)
 def cancel(enrollment_id: int):
-    enrollment = get_or_404(Enrollment, enrollment_id)
+    enrollment = load_enrollment(enrollment_id, "see_enrollment")
     me = _me()
-    if enrollment.user_id != me.id and not services.can_manage(me, enrollment):
-        abort(404)
     form = CancelForm()
     back = safe_next(form.next.data, url_for("enrollment.my"))
     if not form.validate_on_submit():
@@ -160,7 +158,6 @@ def my():
 
 def _roster_table(event: Event, viewer: User):
     roster = services.roster(event, viewer)
-    show_iin = viewer.has_role("admin")
     header = [_("No."), _("Status"), _("Place in the queue"), _("Full name"), _("E-mail"),
               _("Phone"), _("IIN"), _("Region"), _("Sectoral union"), _("Branch"),
               _("Primary organisation"), _("Category"), _("Enrolled at")]
@@ -172,7 +169,7 @@ def _roster_table(event: Event, viewer: User):
         contact = contacts(user)  # none once the person withdrew their consent (issue 13)
         rows.append([
             n, e.status.label, position or "", user.full_name, contact.email, contact.phone,
-            (user.iin or "") if show_iin else user.masked_iin,
+            (user.iin or "") if can(viewer, "see_iin", user) else user.masked_iin,
             e.region.name if e.region else "", e.union.name if e.union else "",
             e.branch.name if e.branch else "", e.primary_org.name if e.primary_org else "",
             e.category.label if e.category else "",
@@ -187,13 +184,13 @@ def _roster_table(event: Event, viewer: User):
 def roster(event_id: int):
     # What the page shows of the event (its title falls back to the programme's, the seat
     # rules button asks for quotas), loaded here rather than from the template.
-    event = _event_or_404(event_id, staff=True,
-                          options=(joinedload(Event.program), selectinload(Event.quotas)))
+    event = load_event(event_id, "see",
+                       options=(joinedload(Event.program), selectinload(Event.quotas)))
     me = _me()
     data, sort, pending_sort = roster_sort.apply(services.roster(event, me),
                                                  request.args.get("sort"))
     return render_template("enrollment/roster.html", event=event, roster=data,
-                           show_iin=me.has_role("admin"), cancel_form=CancelForm(),
+                           cancel_form=CancelForm(),
                            seats=services.Seats.count(event), sort=sort,
                            pending_sort=pending_sort)
 
@@ -203,7 +200,7 @@ def roster(event_id: int):
 def roster_export(event_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    event = _event_or_404(event_id, staff=True)
+    event = load_event(event_id, "see")
     _roster, header, rows = _roster_table(event, _me())
     name = f"roster-{event.id}.{fmt}"
     if fmt == "csv":
@@ -220,14 +217,14 @@ def roster_export(event_id: int, fmt: str):
 @bp.route("/events/<int:event_id>/nominate", methods=["GET", "POST"])
 @allow(STAFF)
 def nominate(event_id: int):
-    event = _event_or_404(event_id, staff=True)
+    event = load_event(event_id, "see")
     me = _me()
     form = NominateForm()
     if form.validate_on_submit():
         ids = set(form.user_ids.data or [])
         people = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
         if len(people) != len(ids) or any(
-            not (me.has_role("admin") or can_see_branch(me, p.branch_id)) for p in people
+            not can_see_branch(me, p.branch_id) for p in people
         ):
             abort(404)
         if not people:
@@ -263,7 +260,7 @@ def nominate(event_id: int):
 @limiter.limit("30 per hour", methods=["POST"])
 def nominate_upload(event_id: int):
     """Upload → preview every row → confirm the same file (kept by its hash) → apply."""
-    event = _event_or_404(event_id, staff=True)
+    event = load_event(event_id, "see")
     upload_form = UploadForm()
     report = None
     if upload_form.validate_on_submit():
@@ -281,14 +278,14 @@ def nominate_upload(event_id: int):
 @allow(STAFF)
 def nominate_template(event_id: int):
     """The list to fill in, headers in the reader's language, categories as a drop-down."""
-    _event_or_404(event_id, staff=True)
+    load_event(event_id, "see")
     return exports.download(nominations.template(), "participants-template.xlsx", "xlsx")
 
 
 @bp.post("/events/<int:event_id>/nominate/confirm")
 @allow(STAFF)
 def nominate_confirm(event_id: int):
-    event = _event_or_404(event_id, staff=True)
+    event = load_event(event_id, "see")
     # The kept file is dropped only after the import committed: a failure (a refused rule,
     # a crash) leaves the preview to confirm again.
     kept = session.get("nominate_upload") or {}

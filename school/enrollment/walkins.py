@@ -19,7 +19,6 @@ from sqlalchemy import select
 from school import signals
 from school.accounts.models import Role, RoleGrant, User
 from school.accounts.services import find_by_email, make_reset_token, normalize_email
-from school.attendance.services import can_mark
 from school.audit.services import record
 from school.catalog.models import Event, EventStatus
 from school.catalog.services import lock_event
@@ -37,6 +36,7 @@ from school.enrollment.services import (
 from school.enrollment.substitutions import event_over
 from school.errors import DomainError
 from school.extensions import db
+from school.permissions import can_mark
 
 S = EnrollmentStatus
 SEARCH_LIMIT = 10

@@ -22,12 +22,10 @@ from sqlalchemy import select
 
 from school.audit.services import record
 from school.catalog.models import Event, EventSession
-from school.catalog.services import can_see_backstage, is_participant
 from school.core.sheets import BROKEN_ZIP
 from school.errors import DomainError
 from school.extensions import db
 from school.materials.models import EventMaterial
-from school.permissions import manages_event
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 MAX_PER_EVENT = 100
@@ -53,18 +51,6 @@ KINDS = {
     "odt": Kind("application/vnd.oasis.opendocument.text", "odf"),
     "odp": Kind("application/vnd.oasis.opendocument.presentation", "odf"),
 }
-
-
-def can_see(user, event: Event) -> bool:
-    """The event's staff and its confirmed or completed participants (one rule)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return can_see_backstage(user, event) or is_participant(user, event)
-
-
-def can_manage(user, event: Event) -> bool:
-    """Who adds and removes materials: the event's managers and its instructors."""
-    return can_see_backstage(user, event)
 
 
 def max_bytes() -> int:
@@ -204,7 +190,3 @@ def remove(material: EventMaterial, actor) -> None:
            title=material.title, filename=material.filename, url=material.url)
     db.session.delete(material)
     db.session.flush()
-
-
-def may_remove(user, material: EventMaterial) -> bool:
-    return manages_event(user, material.event) or material.added_by_id == getattr(user, "id", 0)
