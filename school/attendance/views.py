@@ -180,8 +180,7 @@ def checkin_screen(event_id: int, session_id: int):
     now = utcnow()
     timing = services.Timing.from_config()
     code = session.checkin_code
-    active = bool(code) and (session.checkin_code_expires_at is None
-                             or session.checkin_code_expires_at >= now)
+    active = session.checkin_code_is_live(now)
     url = _checkin_url(code) if active else None
     checked_in = db.session.scalar(
         select(func.count()).select_from(AttendanceMark).where(

@@ -130,16 +130,15 @@ def event_actions(user, event: Event, *, can_manage: bool | None = None) -> Even
     staff = user.is_admin or user.has_role(Role.coordinator)
     status = event.status
     running = status is EventStatus.published
-    last_end = max((s.ends_at for s in event.sessions), default=None)
     return EventActions(
         roster=staff and status is not EventStatus.draft,
         sheet=status in (EventStatus.published, EventStatus.completed)
         and bool(event.sessions) and (can_manage or can_mark(user, event)),
         complete=can_manage and running,
-        can_complete_now=last_end is not None and last_end <= now(),
+        can_complete_now=event.has_ended(now()),
         certificates=can_manage and status is EventStatus.completed,
         nominate=staff and running,
-        sessions_editable=can_manage and status in (EventStatus.draft, EventStatus.published),
+        sessions_editable=can_manage and event.is_editable,
     )
 
 
@@ -483,7 +482,7 @@ def _slots(sessions: Iterable[EventSession], skip: EventSession | None = None) -
 
 
 def _check_editable(event: Event) -> None:
-    if event.status in (EventStatus.completed, EventStatus.cancelled):
+    if not event.is_editable:
         raise DomainError("event_locked",
                           _l("A completed or cancelled event can no longer be changed."))
 

@@ -49,7 +49,7 @@ def seed(rng) -> list[str]:
     with mail_suppressed():
         for event in events:
             fits = [p for p in people if event.program.is_for(p.category)]
-            started = now >= services.first_start(event)
+            started = now >= event.first_start
             want = event.capacity + (rng.randint(1, 4) if not started and rng.random() < 0.3
                                      else 0)
             chosen = rng.sample(fits, min(len(fits), max(1, int(want * rng.uniform(0.6, 1.0)))))
@@ -90,7 +90,7 @@ def _enrol(event: Event, people: list[User], admin: User | None, rng) -> int:
 
 
 def _confirm_directly(event: Event, people: list[User]) -> int:
-    start = services.first_start(event)
+    start = event.first_start
     for n, person in enumerate(people):
         at = start - timedelta(days=14, minutes=-n)
         db.session.add(Enrollment(

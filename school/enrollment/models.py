@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -47,6 +47,10 @@ class EnrollmentStatus(enum.StrEnum):
     def is_participant(self) -> bool:
         return self in PARTICIPANT_STATUSES
 
+    @property
+    def is_cancellable(self) -> bool:
+        return self in CANCELLABLE_STATUSES
+
 
 ENROLLMENT_STATUS_LABELS = {
     EnrollmentStatus.pending: _l("Awaiting approval"),
@@ -79,6 +83,12 @@ SEAT_STATUSES = (
 )
 # - participants: see the online link and get the personal feed.
 PARTICIPANT_STATUSES = (EnrollmentStatus.confirmed, EnrollmentStatus.completed)
+# - still ahead of the person, so they (or staff) may cancel: a request, a seat, a queue place.
+CANCELLABLE_STATUSES = (
+    EnrollmentStatus.pending,
+    EnrollmentStatus.confirmed,
+    EnrollmentStatus.waitlisted,
+)
 _ACTIVE_SQL = "status IN ('pending', 'confirmed', 'waitlisted', 'completed', 'not_completed')"
 
 
@@ -147,3 +157,20 @@ class Enrollment(db.Model):
     union: Mapped[SectoralUnion | None] = relationship()
     branch: Mapped[Branch | None] = relationship()
     primary_org: Mapped[PrimaryOrganization | None] = relationship()
+
+    def is_current(self, today: date) -> bool:
+        """Listed as current on the person's "My trainings": an open request, seat or queue
+        place in a published event not yet past its last day (the rest is history)."""
+        return self.status.is_cancellable and self.event.is_current(today)
+
+    def can_be_cancelled_by(self, user, now: datetime | None = None) -> bool:
+        """The person cancels their own until the event's first session starts (an admin
+        even later); the staff who manage the enrolment cancel it at any time. Only a
+        request, a seat or a queue place can be cancelled."""
+        if not self.status.is_cancellable or not getattr(user, "is_authenticated", False):
+            return False
+        if user.id == self.user_id:
+            return not self.event.has_started(now) or user.has_role("admin")
+        from school.permissions import manages_enrollment
+
+        return manages_enrollment(user, self)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -25,18 +25,24 @@ from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
 from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment import rows, twostep
-from school.enrollment.models import ACTIVE_STATUSES, SEAT_STATUSES, Enrollment, EnrollmentStatus
+from school.enrollment.models import (
+    ACTIVE_STATUSES,
+    CANCELLABLE_STATUSES,
+    SEAT_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+)
 from school.enrollment.notify import absolute_url, queue_mail
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import can_see_branch, manages_enrollment
-from school.timeutil import local_datetime, to_local
+from school.timeutil import to_local
 
 S = EnrollmentStatus
 # Rows that hold a seat (SEAT_STATUSES, defined with the catalogue's "seats left"): a
 # completed person still sat in a seat, so they keep counting.
 # Rows a person or staff can still cancel.
-CANCELLABLE = (S.pending, S.confirmed, S.waitlisted)
+CANCELLABLE = CANCELLABLE_STATUSES
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -54,9 +60,9 @@ def _reload(enrollment: Enrollment) -> Enrollment:
 
 
 def first_start(event: Event) -> datetime:
-    """When the event begins: its first session, else midnight of its first day."""
-    starts = [s.starts_at for s in event.sessions]
-    return min(starts) if starts else local_datetime(event.starts_on, time(0, 0))
+    """Event.first_start, kept under this name only for the tests that call
+    services.first_start (tests/enrollment/test_services.py, test_issue22_services.py)."""
+    return event.first_start
 
 
 def active_enrollment(event_id: int, user_id: int) -> Enrollment | None:
@@ -209,7 +215,7 @@ def _check_open(event: Event, now: datetime) -> None:
     if event.enrol_opens_at is not None and now < event.enrol_opens_at:
         raise DomainError("enrol_not_open", _l("Enrolment for this event has not opened yet."))
     if (event.enrol_closes_at is not None and now >= event.enrol_closes_at) or (
-        now >= first_start(event)
+        event.has_started(now)
     ):
         raise DomainError("enrol_closed", _l("Enrolment for this event is closed."))
 
@@ -220,7 +226,7 @@ def _mail_context(enrollment: Enrollment, **extra) -> dict:
         "user": enrollment.user,
         "event": event,
         "enrollment": enrollment,
-        "starts_at": first_start(event),
+        "starts_at": event.first_start,
         "my_link": absolute_url("enrollment.my"),
         "event_link": f"{current_app.config['BASE_URL']}/events/{event.id}",
         **extra,
@@ -519,7 +525,7 @@ def cancel(enrollment: Enrollment, actor: User, reason: str | None = None, *,
         reason = _clean_reason(reason)
     else:
         reason = " ".join((reason or "").split())[:500] or None
-        if now >= first_start(event) and not actor.has_role("admin"):
+        if event.has_started(now) and not actor.has_role("admin"):
             raise DomainError(
                 "too_late", _l("The event has started: ask the organisers to cancel.")
             )
@@ -642,7 +648,7 @@ def enrol_state(event: Event, user, *, now: datetime | None = None, mine=...) ->
             kind = {S.not_completed: "completed"}.get(mine.status, mine.status.value)
             return EnrolState(
                 kind, mine, waitlist_position(mine), free,
-                can_cancel=mine.status in CANCELLABLE and now < first_start(event),
+                can_cancel=mine.can_be_cancelled_by(user, now),
             )
     try:
         _check_open(event, now)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from school import signals
 from school.accounts.models import User
 from school.audit.services import record
-from school.catalog.models import Event, EventQuota, EventStatus
+from school.catalog.models import EventQuota, EventStatus
 from school.catalog.services import lock_event
 from school.dbtypes import utcnow
 from school.enrollment import rows
@@ -37,11 +37,6 @@ from school.extensions import db
 from school.permissions import can_see_branch, manages_enrollment
 
 S = EnrollmentStatus
-
-
-def event_over(event: Event, now: datetime) -> bool:
-    ends = [s.ends_at for s in event.sessions]
-    return bool(ends) and max(ends) <= now
 
 
 def may_substitute(actor: User, enrollment: Enrollment) -> bool:
@@ -64,7 +59,7 @@ def substitute(enrollment: Enrollment, person: User, actor: User, reason: str, *
         raise DomainError("forbidden", _l("You cannot change this enrolment."), status=403)
     if enrollment.status is not S.confirmed:
         raise DomainError("not_confirmed", _l("Only a confirmed participant can be replaced."))
-    if event.status is not EventStatus.published or event_over(event, now):
+    if event.status is not EventStatus.published or event.has_ended(now):
         raise DomainError("event_over", _l("This event is over: nobody can be replaced."))
     if not person.active:
         raise DomainError("person_inactive", _l("This account is switched off."),

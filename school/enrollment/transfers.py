@@ -35,7 +35,6 @@ from school.enrollment.services import (
     _tell,
     active_enrollment,
     fill_free_seats,
-    first_start,
     waitlist_position,
 )
 from school.errors import DomainError
@@ -54,7 +53,7 @@ def targets(enrollment: Enrollment, now: datetime | None = None) -> list[Event]:
                             Event.id != enrollment.event_id,
                             Event.status == EventStatus.published)
         .order_by(Event.starts_on, Event.id))
-    return [e for e in rows if now < first_start(e)]
+    return [e for e in rows if not e.has_started(now)]
 
 
 def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
@@ -76,7 +75,7 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
     if target.program_id != source.program_id:
         raise DomainError("other_program", _l("Choose an event of the same programme."),
                           field="target")
-    if target.status is not EventStatus.published or now >= first_start(target):
+    if target.status is not EventStatus.published or target.has_started(now):
         raise DomainError("target_closed", _l("That event has started or is not open."),
                           field="target")
     if active_enrollment(target.id, enrollment.user_id) is not None:

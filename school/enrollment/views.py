@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from school.accounts.models import User
 from school.accounts.services import people_query
-from school.catalog.models import Event, EventStatus
+from school.catalog.models import Event
 from school.core import exports
 from school.core.uploads import drop_upload, keep_upload, read_upload
 from school.core.utils import paginate, safe_next
@@ -140,12 +140,11 @@ def my():
     )
     now = utcnow()
     today = local_today()
-    current = [e for e in rows if e.status in services.CANCELLABLE
-               and e.event.status is EventStatus.published and e.event.ends_on >= today]
+    current = [e for e in rows if e.is_current(today)]
     past = [e for e in rows if e not in current]
     return render_template(
         "enrollment/my.html", current=current, past=past, positions=positions, now=now,
-        first_start=services.first_start, cancellable=services.CANCELLABLE, form=CancelForm(),
+        form=CancelForm(),
         panels=panels.my_panels(rows, _me()),
     )
 

@@ -33,7 +33,6 @@ from school.enrollment.services import (
     active_enrollment,
     enrolment_place,
 )
-from school.enrollment.substitutions import event_over
 from school.errors import DomainError
 from school.extensions import db
 from school.permissions import can_mark
@@ -104,7 +103,7 @@ def add_walk_in(event: Event, person: User, actor: User, *, reason: str | None =
     event = lock_event(event.id)
     if not can_mark(actor, event):
         raise DomainError("forbidden", _l("You cannot add people to this event."), status=403)
-    if event.status is not EventStatus.published or event_over(event, now):
+    if event.status is not EventStatus.published or event.has_ended(now):
         raise DomainError("event_over", _l("This event is over: nobody can be added."))
     if active_enrollment(event.id, person.id) is not None:
         raise DomainError("already_enrolled",

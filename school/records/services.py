@@ -33,12 +33,6 @@ ON_RECORD = (EnrollmentStatus.confirmed, EnrollmentStatus.completed,
              EnrollmentStatus.not_completed)
 
 
-def has_ended(event: Event, now: datetime | None = None) -> bool:
-    """All the event's sessions are over (an event without sessions has not ended)."""
-    ends = [s.ends_at for s in event.sessions]
-    return bool(ends) and max(ends) <= (now or utcnow())
-
-
 def _check_open_record(event: Event) -> None:
     if not event.recorded_after:
         raise DomainError("not_a_record",

@@ -24,11 +24,6 @@ bp = Blueprint("records", __name__)
 KIND = "record-list"
 
 
-@bp.app_template_global()
-def event_has_ended(event: Event) -> bool:
-    return services.has_ended(event)
-
-
 def _record_or_404(event_id: int) -> Event:
     """A recorded event the current person organises; 404 otherwise."""
     event = load_event(event_id, "manage")  # its organisers (the branch's own events)
