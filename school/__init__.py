@@ -259,6 +259,7 @@ def _register_hooks(app: Flask) -> None:
             g._write_token = set_write_intent(True)
 
     app.before_request(permissions.enforce)
+    app.add_template_global(permissions.can_here, "can")  # templates ask named rules
     from school.accounts.consent import gate as consent_gate
 
     # After the write intent (SQLite's write lock first) and the permission check.

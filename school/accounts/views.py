@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -38,7 +37,7 @@ from school.extensions import db, limiter
 from school.mail import send_mail
 from school.orgs import services as org_services
 from school.orgs.services import fill_org_choices
-from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, allow, can_see_branch
+from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, allow, load
 
 bp = Blueprint("accounts", __name__)
 
@@ -333,12 +332,7 @@ def people():
 
 def _person_or_404(user_id: int) -> User:
     """404 rather than 403 for people outside a coordinator's scope: it tells nothing."""
-    person = db.session.get(User, user_id)
-    if person is None:
-        abort(404)
-    if person.id != current_user.id and not can_see_branch(current_user, person.branch_id):
-        abort(404)
-    return person
+    return load(User, user_id, "see_person")
 
 
 @bp.get("/people/<int:user_id>")

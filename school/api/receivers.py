@@ -10,10 +10,9 @@ from school import signals
 from school.api import delivery, serializers
 from school.api.models import ApiToken, WebhookSubscription
 from school.api.webhooks import EVENTS
-from school.catalog.models import EventStatus
 from school.dbtypes import utcnow
 from school.extensions import db
-from school.permissions import manages_event
+from school.permissions import sees_enrollment, sees_event
 
 _CACHE_KEY = "api_active_subscriptions"
 
@@ -71,9 +70,7 @@ def _on_enrolment(name: str):
         subscriptions = _subscriptions(name)
         if not subscriptions:
             return
-        from school.certificates.services import can_see_enrollment
-
-        _send(name, subscriptions, lambda owner: can_see_enrollment(owner, enrollment),
+        _send(name, subscriptions, lambda owner: sees_enrollment(owner, enrollment),
               lambda: _json(serializers.enrolment(enrollment)))
     return receiver
 
@@ -85,7 +82,7 @@ def _on_event(name: str):
             return
 
         def visible(owner) -> bool:
-            return event.status is not EventStatus.draft or manages_event(owner, event)
+            return sees_event(owner, event)
 
         def data():
             body = _json(serializers.event(event))
@@ -102,10 +99,8 @@ def _on_certificate(name: str):
         subscriptions = _subscriptions(name)
         if not subscriptions:
             return
-        from school.certificates.services import can_see_enrollment
-
         _send(name, subscriptions,
-              lambda owner: can_see_enrollment(owner, certificate.enrollment),
+              lambda owner: sees_enrollment(owner, certificate.enrollment),
               lambda: _json(serializers.certificate(certificate)))
     return receiver
 

@@ -16,7 +16,6 @@ from school.api.views import bp
 from school.attendance.models import AttendanceMark
 from school.catalog.models import Event
 from school.certificates.models import Certificate
-from school.certificates.services import can_see_enrollment
 from school.enrollment import services as enrolment
 from school.enrollment.models import Enrollment
 from school.errors import DomainError
@@ -25,8 +24,8 @@ from school.permissions import (
     PUBLIC,
     allow,
     coordinator_scope,
-    manages_event,
-    teaches,
+    sees_backstage,
+    sees_enrollment,
     visible_branch_ids,
 )
 
@@ -66,7 +65,7 @@ def visible(query, owner: User):
 
 def _load(enrollment_id: int, owner: User) -> Enrollment:
     row = db.session.get(Enrollment, enrollment_id)
-    if row is None or not can_see_enrollment(owner, row):
+    if row is None or not sees_enrollment(owner, row):
         raise _not_found()
     return row
 
@@ -174,7 +173,7 @@ def attendance(event_id: int):
     q = (select(AttendanceMark).join(Enrollment, Enrollment.id == AttendanceMark.enrollment_id)
          .where(Enrollment.event_id == event_id)
          .order_by(AttendanceMark.enrollment_id, AttendanceMark.session_id))
-    if not (manages_event(owner, event) or teaches(owner, event)):
+    if not sees_backstage(owner, event):
         q = visible(q, owner)
     return {"items": [
         {"enrolment_id": m.enrollment_id, "session_id": m.session_id,

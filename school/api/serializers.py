@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from school.catalog import services as catalog
 from school.certificates import documents
 from school.errors import DomainError
+from school.permissions import sees_link
 
 
 def lang3(obj, field: str) -> dict:
@@ -29,7 +30,7 @@ def program(p) -> dict:
 
 def event(e, *, counts: dict | None = None, viewer=None) -> dict:
     counts = counts if counts is not None else catalog.confirmed_counts([e.id])
-    link = e.online_link if viewer is not None and catalog.can_see_link(viewer, e) else None
+    link = e.online_link if viewer is not None and sees_link(viewer, e) else None
     title = {code: getattr(e, f"title_{code}", None) or getattr(e.program, f"title_{code}")
              for code in ("ru", "kk", "en")}
     return {

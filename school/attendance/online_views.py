@@ -12,12 +12,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectMultipleField
 from wtforms.validators import NumberRange, Optional
 
-from school.attendance import online_report, services
+from school.attendance import online_report
 from school.catalog.models import Event, EventSession
 from school.core.edge import KeptUpload, apply_upload, attempt
-from school.core.utils import get_or_404, optional_int
+from school.core.utils import optional_int
 from school.extensions import limiter
-from school.permissions import TEACHING, allow, manages_event
+from school.permissions import TEACHING, allow, load_event, manages_event
 
 bp = Blueprint("online_attendance", __name__)
 KIND = "online-report"
@@ -40,13 +40,6 @@ class ThresholdsForm(FlaskForm):
                                 validators=[Optional(), NumberRange(0, 240)])
 
 
-def _event_or_404(event_id: int) -> Event:
-    event = get_or_404(Event, event_id)
-    if not services.can_mark(current_user, event):
-        abort(404)
-    return event
-
-
 def _session_or_404(event: Event, session_id) -> EventSession:
     found = next((s for s in event.sessions if s.id == optional_int(session_id)), None)
     if found is None:
@@ -61,7 +54,7 @@ def _kept(event: Event, sess: EventSession) -> KeptUpload:
 @bp.get("/events/<int:event_id>/attendance/online")
 @allow(TEACHING)
 def page(event_id: int):
-    event = _event_or_404(event_id)
+    event = load_event(event_id, "mark")
     if not event.sessions:
         abort(404)
     chosen = request.args.get("session") or event.sessions[0].id
@@ -80,9 +73,7 @@ def page(event_id: int):
 @bp.post("/events/<int:event_id>/attendance/online/thresholds")
 @allow(TEACHING)
 def thresholds(event_id: int):
-    event = _event_or_404(event_id)
-    if not manages_event(current_user, event):
-        abort(404)
+    event = load_event(event_id, "manage")
     form = ThresholdsForm()
     if form.validate_on_submit():
         with attempt() as done:
@@ -100,7 +91,7 @@ def thresholds(event_id: int):
 @allow(TEACHING)
 @limiter.limit("30 per hour", methods=["POST"])
 def upload(event_id: int):
-    event = _event_or_404(event_id)
+    event = load_event(event_id, "mark")
     sess = _session_or_404(event, request.args.get("session"))
     form = ReportUploadForm()
     if form.validate_on_submit():
@@ -119,7 +110,7 @@ def upload(event_id: int):
 @bp.post("/events/<int:event_id>/attendance/online/apply")
 @allow(TEACHING)
 def apply(event_id: int):
-    event = _event_or_404(event_id)
+    event = load_event(event_id, "mark")
     sess = _session_or_404(event, request.args.get("session"))
     form = ApplyForm()
     back = redirect(url_for(".page", event_id=event.id, session=sess.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from school.attendance import services, summaries
+from school.attendance import summaries
 from school.attendance.models import AttendanceMark, AttendanceStatus
 from school.attendance.sheet import default_session
 from school.attendance.timing import Timing
@@ -12,6 +12,7 @@ from school.core import panels
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, EnrollmentStatus
 from school.extensions import db
+from school.permissions import can_mark
 
 
 @panels.my("attendance")
@@ -33,7 +34,7 @@ def event_panel(event, enrollment, user) -> dict | None:
     now = utcnow()
     timing = Timing.from_config()
     panel: dict = {}
-    if services.can_mark(user, event):
+    if can_mark(user, event):
         sessions = list(event.sessions)
         panel["manage"] = True
         panel["session"] = default_session(sessions, now, timing)

@@ -11,14 +11,13 @@ from sqlalchemy import exists, select
 
 from school.attendance import walkins
 from school.attendance.models import AttendanceMark
-from school.attendance.services import can_mark
 from school.catalog import hooks
 from school.catalog.models import EventSession
 from school.enrollment import walkins as walkin_page
 from school.errors import DomainError
 from school.extensions import db
 
-for _rule in (can_mark, walkins.searches_by_name, walkins.search_people, walkins.new_person,
+for _rule in (walkins.searches_by_name, walkins.search_people, walkins.new_person,
               walkins.add_walk_in):
     walkin_page.lend(_rule)
 

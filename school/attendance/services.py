@@ -1,4 +1,4 @@
-"""Attendance: who may mark, and marks session by session (the sheet, "all present",
+"""Attendance: marks session by session (the sheet, "all present",
 self check-in, a meeting report).
 
 Services take models and plain values, flush but never commit, and raise DomainError.
@@ -10,8 +10,9 @@ instructors marking one event queue instead of overwriting each other; the uniqu
 
 The sheet (school.attendance.sheet), completion (.completion), the check-in window
 (.timing) and the history and summaries (.summaries) have their own modules. This module
-also names `complete_event`, `evaluate` and `summaries_for`, which tests reach as
-`services.<name>`; code imports them from their own modules.
+also names `complete_event`, `evaluate` and `summaries_for`, and the rules `can_mark` and
+`can_complete` (school.permissions), which tests reach as `services.<name>`; code imports
+them from their own modules.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import Branch
-from school.permissions import coordinator_scope, manages_event, sees_all_participants, teaches
+from school.permissions import (  # the first two for tests/attendance/test_services.py
+    can_complete,  # noqa: F401
+    can_mark,  # noqa: F401
+    coordinator_scope,
+)
 
 REMARK_MAX = 300
 REASON_MAX = 500
@@ -57,23 +62,6 @@ RANK = {
     AttendanceStatus.late: 2,
     AttendanceStatus.present: 3,
 }
-
-
-# --- who may do what ------------------------------------------------------------------
-
-
-def can_mark(user: User, event: Event) -> bool:
-    """The sheet: the event's instructors, admins and its managing coordinators."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return teaches(user, event) or sees_all_participants(user, event)
-
-
-def can_complete(user: User, event: Event) -> bool:
-    """Completion decides certificates: admins and the managing coordinators only."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.has_role(Role.admin) or manages_event(user, event)
 
 
 def teaching_events_query(user: User):

@@ -49,5 +49,6 @@ class Timing:
         return min(closes, expires) if expires is not None else closes
 
     def code_works(self, session: EventSession, now: datetime) -> bool:
-        """The session has a code and it has not stopped working yet."""
-        return bool(session.checkin_code) and now <= self.code_closes_at(session)
+        """The session has a live code (EventSession.checkin_code_is_live: shown and not
+        expired) and the check-in window has not closed yet."""
+        return session.checkin_code_is_live(now) and now <= self.closes_at(session)

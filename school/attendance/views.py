@@ -39,11 +39,11 @@ from school.attendance.timing import Timing
 from school.audit.services import record_export
 from school.catalog.models import Event, EventSession, EventStatus
 from school.core.edge import attempt
-from school.core.utils import get_or_404, optional_int, paginate
+from school.core.utils import optional_int, paginate
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.extensions import db, limiter
-from school.permissions import SIGNED_IN, STAFF, TEACHING, allow
+from school.permissions import SIGNED_IN, STAFF, TEACHING, allow, can_complete, load_event
 from school.timeutil import local_datetime, local_today
 
 bp = Blueprint("attendance", __name__)
@@ -54,15 +54,6 @@ STATUS_STYLE = {
     AttendanceStatus.excused: "info",
     AttendanceStatus.absent: "danger",
 }
-
-
-def _event_for_marking(event_id: int) -> Event:
-    """The event, if the current person may see its sheet; 404 otherwise (an instructor
-    of another event learns nothing about this one)."""
-    event = get_or_404(Event, event_id)
-    if not services.can_mark(current_user, event):
-        abort(404)
-    return event
 
 
 def _session_of(event: Event, session_id: int | None) -> EventSession:
@@ -84,7 +75,7 @@ def _editable(event: Event) -> bool:
 @bp.route("/events/<int:event_id>/attendance", methods=["GET", "POST"])
 @allow(TEACHING)
 def sheet(event_id: int):
-    event = _event_for_marking(event_id)
+    event = load_event(event_id, "mark")
     form = SheetForm()
     view = request.values.get("session", "")
     status = 200
@@ -127,7 +118,7 @@ def _render_sheet(event: Event, form: SheetForm, view: str):
         event=event, sheet=sheet, form=form, grid=grid, selected=selected,
         statuses=list(AttendanceStatus), style=STATUS_STYLE,
         editable=_editable(event), completed=event.status is EventStatus.completed,
-        can_complete=services.can_complete(current_user, event)
+        can_complete=can_complete(current_user, event)
         and event.status is EventStatus.published,
         finished=finished, timing=timing, now=now, actions=EmptyForm(),
     )
@@ -168,7 +159,7 @@ def _checkin_url(code: str) -> str:
 )
 @allow(TEACHING)
 def checkin_screen(event_id: int, session_id: int):
-    event = _event_for_marking(event_id)
+    event = load_event(event_id, "mark")
     session = _session_of(event, session_id)
     form = CheckinControlForm()
     if form.validate_on_submit():
@@ -258,9 +249,7 @@ def checkin():
 @bp.post("/events/<int:event_id>/complete")
 @allow(STAFF)
 def complete_event(event_id: int):
-    event = get_or_404(Event, event_id)
-    if not services.can_complete(current_user, event):
-        abort(404)
+    event = load_event(event_id, "complete")
     if not EmptyForm().validate_on_submit():
         abort(400)
     with attempt() as done:
@@ -287,21 +276,21 @@ def _download(event: Event, fmt: str) -> Response:
 @bp.get("/events/<int:event_id>/attendance.xlsx")
 @allow(TEACHING)
 def export_xlsx(event_id: int):
-    event = _event_for_marking(event_id)
+    event = load_event(event_id, "mark")
     return _download(event, "xlsx")
 
 
 @bp.get("/events/<int:event_id>/attendance/sign-in.pdf")
 @allow(TEACHING)
 def signin_pdf(event_id: int):
-    event = _event_for_marking(event_id)
+    event = load_event(event_id, "mark")
     return _download(event, "pdf")
 
 
 @bp.get("/events/<int:event_id>/attendance/history")
 @allow(TEACHING)
 def history(event_id: int):
-    event = _event_for_marking(event_id)
+    event = load_event(event_id, "mark")
     query = summaries.history_query(event).options(
         joinedload(AttendanceChange.enrollment).joinedload(Enrollment.user),
         joinedload(AttendanceChange.session),

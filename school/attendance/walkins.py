@@ -22,7 +22,6 @@ from sqlalchemy import select
 from school import signals
 from school.accounts.models import Role, RoleGrant, User
 from school.accounts.services import find_by_email, make_reset_token, normalize_email
-from school.attendance.services import can_mark
 from school.audit.services import record
 from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventStatus
@@ -33,10 +32,10 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.notify import tell
 from school.enrollment.rules import active_enrollment, clean_reason, enrolment_place
 from school.enrollment.seats import Seats
-from school.enrollment.substitutions import event_over
 from school.errors import DomainError
 from school.extensions import db
 from school.mail import absolute_url, queue_mail
+from school.permissions import can_mark
 
 S = EnrollmentStatus
 SEARCH_LIMIT = 10
@@ -104,7 +103,7 @@ def add_walk_in(event: Event, person: User, actor: User, *, reason: str | None =
     event = lock_event(event.id)
     if not can_mark(actor, event):
         raise DomainError("forbidden", _l("You cannot add people to this event."), status=403)
-    if event.status is not EventStatus.published or event_over(event, now):
+    if event.status is not EventStatus.published or event.has_ended(now):
         raise DomainError("event_over", _l("This event is over: nobody can be added."))
     if active_enrollment(event.id, person.id) is not None:
         raise DomainError("already_enrolled",

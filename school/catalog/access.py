@@ -1,21 +1,17 @@
-"""Who sees what of an event: the backstage (drafts, the management page), the online link,
-and the steps of the management page each person may take."""
+"""The steps of an event's management page each person may take.
+
+Who sees the backstage (drafts, the management page) and the online link are rules of
+school.permissions (`sees_backstage`, `sees_link`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from school.accounts.models import Role
-from school.catalog import hooks
 from school.catalog.models import Event, EventStatus
-from school.permissions import manages_event, teaches
+from school.permissions import can_mark, manages_event
 from school.timeutil import now
-
-
-def can_see_backstage(user, event: Event) -> bool:
-    """Managers and the event's instructors: they see drafts, the link and the event's
-    management page."""
-    return manages_event(user, event) or teaches(user, event)
 
 
 @dataclass(frozen=True)
@@ -44,24 +40,14 @@ def event_actions(user, event: Event, *, can_manage: bool | None = None) -> Even
     staff = user.is_admin or user.has_role(Role.coordinator)
     status = event.status
     running = status is EventStatus.published
-    last_end = max((s.ends_at for s in event.sessions), default=None)
     return EventActions(
         roster=staff and status is not EventStatus.draft,
         sheet=status in (EventStatus.published, EventStatus.completed)
-        and bool(event.sessions) and (can_manage or teaches(user, event)),
+        and bool(event.sessions) and (can_manage or can_mark(user, event)),
         complete=can_manage and running,
-        can_complete_now=last_end is not None and last_end <= now(),
+        can_complete_now=event.has_ended(now()),
         certificates=can_manage and status is EventStatus.completed,
         nominate=staff and running,
-        sessions_editable=can_manage and status in (EventStatus.draft, EventStatus.published),
+        sessions_editable=can_manage and event.is_editable,
     )
 
-
-def can_see_link(user, event: Event, backstage: bool | None = None) -> bool:
-    """The online link: confirmed participants and the event's staff only (`backstage`:
-    can_see_backstage when the caller has it already)."""
-    if not event.online_link:
-        return False
-    if backstage is None:
-        backstage = can_see_backstage(user, event)
-    return backstage or hooks.is_participant(user, event)

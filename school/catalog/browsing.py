@@ -13,7 +13,6 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from school.accounts.models import Category, Role, User
-from school.catalog.access import can_see_backstage
 from school.catalog.models import (
     Event,
     EventFormat,
@@ -27,6 +26,7 @@ from school.catalog.organisers import coordinated
 from school.core.utils import contains_pattern
 from school.extensions import db
 from school.orgs.models import Region
+from school.permissions import sees_event
 from school.timeutil import local_today, to_local
 
 
@@ -154,19 +154,21 @@ def catalogue_query(filters: CatalogueFilters, today: date | None = None):
     return q
 
 
+def event_page_options() -> tuple:
+    """What the event's public page shows, loaded with the event."""
+    return (
+        with_program(), joinedload(Event.region),
+        joinedload(Event.organizer_union), joinedload(Event.organizer_branch),
+        selectinload(Event.sessions), selectinload(Event.instructors),
+    )
+
+
 def public_event(event_id: int, user) -> Event | None:
     """The event for its public page with everything the page shows, or None when the
-    person may not see it (unknown, or a draft they do not manage or teach)."""
+    person may not see it (unknown, or a draft: permissions.sees_event)."""
     event = db.session.scalar(
-        select(Event).where(Event.id == event_id).options(
-            with_program(), joinedload(Event.region),
-            joinedload(Event.organizer_union), joinedload(Event.organizer_branch),
-            selectinload(Event.sessions), selectinload(Event.instructors),
-        )
-    )
-    if event is None:
-        return None
-    if event.status is EventStatus.draft and not can_see_backstage(user, event):
+        select(Event).where(Event.id == event_id).options(*event_page_options()))
+    if event is None or not sees_event(user, event):
         return None
     return event
 

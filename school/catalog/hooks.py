@@ -88,11 +88,6 @@ def branch_taken(event_id: int, branch_id: int) -> int:
     return _PROVIDED("branch_taken")(event_id, branch_id)
 
 
-def is_participant(user, event) -> bool:
-    """Whether `user` takes part in `event` (sees its online link)."""
-    return _PROVIDED("is_participant")(user, event)
-
-
 def participates(user_id: int):
     """SQL condition on Event: the person takes part in the event (their calendar feed)."""
     return _PROVIDED("participates")(user_id)

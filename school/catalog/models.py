@@ -6,7 +6,7 @@ tests/certificates/test_document_wording.py compares the documents' words with i
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +30,7 @@ from school.accounts.models import Category
 from school.dbtypes import LabelledEnum, UTCDateTime, str_enum, utcnow
 from school.extensions import db
 from school.i18n_fields import bilingual, localized
+from school.timeutil import local_datetime
 
 if TYPE_CHECKING:
     from school.accounts.models import User
@@ -243,6 +244,38 @@ class Event(db.Model):
     def is_published(self) -> bool:
         return self.status is EventStatus.published
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status is EventStatus.draft
+
+    # --- where the event stands in time (the sessions are read, so load them with it) ---
+
+    @property
+    def first_start(self) -> datetime:
+        """When the event begins: its first session, else midnight of its first day."""
+        starts = [s.starts_at for s in self.sessions]
+        return min(starts) if starts else local_datetime(self.starts_on, time(0, 0))
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        """Its first session has begun: enrolment closes, people no longer cancel their own
+        enrolment, nobody is moved into it."""
+        return (now or utcnow()) >= self.first_start
+
+    def has_ended(self, now: datetime | None = None) -> bool:
+        """All its sessions are over (an event without sessions has not ended)."""
+        ends = [s.ends_at for s in self.sessions]
+        return bool(ends) and max(ends) <= (now or utcnow())
+
+    def is_current(self, today: date) -> bool:
+        """Published and not past its last day: what a person's "My trainings" lists."""
+        return self.status is EventStatus.published and self.ends_on >= today
+
+    @property
+    def is_editable(self) -> bool:
+        """Its details, sessions, quotas and instructors may still change: a draft or a
+        published event (a completed or cancelled one is history)."""
+        return self.status in (EventStatus.draft, EventStatus.published)
+
 
 class EventSession(db.Model):
     """One day or one sitting of an event."""
@@ -270,6 +303,11 @@ class EventSession(db.Model):
     @property
     def topic(self) -> str:
         return localized(self, "topic")
+
+    def checkin_code_is_live(self, now: datetime | None = None) -> bool:
+        """A self check-in code has been shown and has not expired."""
+        expires = self.checkin_code_expires_at
+        return bool(self.checkin_code) and (expires is None or expires >= (now or utcnow()))
 
 
 class EventQuota(db.Model):

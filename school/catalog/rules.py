@@ -7,7 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from school.catalog.models import Event, EventStatus
+from school.catalog.models import Event
 from school.core.text import one_line
 from school.errors import DomainError
 
@@ -43,7 +43,7 @@ def check_year(day: date | None, field: str) -> None:
 
 
 def check_editable(event: Event) -> None:
-    if event.status in (EventStatus.completed, EventStatus.cancelled):
+    if not event.is_editable:
         raise DomainError("event_locked",
                           _l("A completed or cancelled event can no longer be changed."))
 

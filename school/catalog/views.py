@@ -50,7 +50,18 @@ from school.core.edge import commit_or_refuse
 from school.core.utils import get_or_404, paginate
 from school.extensions import db
 from school.orgs import services as org_services
-from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, TEACHING, allow, manages_event
+from school.permissions import (
+    ADMIN,
+    PUBLIC,
+    SIGNED_IN,
+    STAFF,
+    TEACHING,
+    allow,
+    load_event,
+    manages_event,
+    sees_backstage,
+    sees_link,
+)
 from school.timeutil import local_datetime, local_today, to_local
 
 bp = Blueprint("catalog", __name__)
@@ -103,24 +114,17 @@ def events():
     )
 
 
-def _public_event_or_404(event_id: int) -> Event:
-    event = services.public_event(event_id, current_user)
-    if event is None:
-        abort(404)
-    return event
-
-
 @bp.get("/events/<int:event_id>")
 @allow(PUBLIC)
 @cached_for_anonymous
 def event(event_id: int):
-    event = _public_event_or_404(event_id)
-    backstage = services.can_see_backstage(current_user, event)
+    event = load_event(event_id, "see", options=services.event_page_options())
+    backstage = sees_backstage(current_user, event)
     panels = hooks.event_panels(event, current_user)  # the features' panels, loaded here
     return render_template(
         "catalog/event.html", event=event,
         seats_left=services.seats_left(event, services.confirmed_counts([event.id])),
-        show_link=services.can_see_link(current_user, event, backstage),
+        show_link=sees_link(current_user, event, backstage),
         backstage=backstage, panels=panels,
     )
 
@@ -128,8 +132,8 @@ def event(event_id: int):
 @bp.get("/events/<int:event_id>.ics")
 @allow(PUBLIC)
 def event_ics(event_id: int):
-    event = _public_event_or_404(event_id)
-    body = ical.event_ics(event, with_link=services.can_see_link(current_user, event))
+    event = load_event(event_id, "see", options=services.event_page_options())
+    body = ical.event_ics(event, with_link=sees_link(current_user, event))
     return _ics_response(body, f"event-{event.id}.ics")
 
 
@@ -246,15 +250,6 @@ def edit_program(program_id: int):
 # --- event management ----------------------------------------------------------------
 
 
-def _managed_event_or_404(event_id: int, *, manage: bool = True) -> Event:
-    """The event if the person manages it (or, with manage=False, teaches it); else 404."""
-    event = get_or_404(Event, event_id)
-    allowed = (manages_event if manage else services.can_see_backstage)(current_user, event)
-    if not allowed:
-        abort(404)
-    return event
-
-
 @bp.get("/manage/events")
 @allow(TEACHING)
 def manage_events():
@@ -331,7 +326,7 @@ def new_event():
 @bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
 @allow(STAFF)
 def edit_event(event_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     form = EventForm(obj=event)
     if request.method == "GET":
         form.organizer.data = services.organizer_value(event)
@@ -350,7 +345,7 @@ def edit_event(event_id: int):
 @bp.get("/manage/events/<int:event_id>")
 @allow(TEACHING)
 def manage_event(event_id: int):
-    event = _managed_event_or_404(event_id, manage=False)
+    event = load_event(event_id, "see_backstage")
     can_manage = manages_event(current_user, event)
     daily = DailySessionsForm(first_day=event.starts_on, last_day=event.ends_on)
     quota_form = QuotaForm()
@@ -394,7 +389,7 @@ def _form_errors(form) -> None:
 @bp.post("/manage/events/<int:event_id>/sessions")
 @allow(STAFF)
 def add_session(event_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     form = SessionForm()
     if form.validate_on_submit():
         commit_or_refuse(lambda: services.add_session(event, _session_data(form), current_user),
@@ -407,7 +402,7 @@ def add_session(event_id: int):
 @bp.post("/manage/events/<int:event_id>/sessions/daily")
 @allow(STAFF)
 def add_daily_sessions(event_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     form = DailySessionsForm()
     if form.validate_on_submit():
         daily = services.DailySessions(
@@ -433,7 +428,7 @@ def _session_or_404(event: Event, session_id: int) -> EventSession:
           methods=["GET", "POST"])
 @allow(STAFF)
 def edit_session(event_id: int, session_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     session = _session_or_404(event, session_id)
     form = SessionForm(obj=session)
     if request.method == "GET":
@@ -451,7 +446,7 @@ def edit_session(event_id: int, session_id: int):
 @bp.post("/manage/events/<int:event_id>/sessions/<int:session_id>/delete")
 @allow(STAFF)
 def delete_session(event_id: int, session_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     session = _session_or_404(event, session_id)
     if EmptyForm().validate_on_submit():
         commit_or_refuse(lambda: services.remove_session(session, current_user),
@@ -462,7 +457,7 @@ def delete_session(event_id: int, session_id: int):
 @bp.post("/manage/events/<int:event_id>/quotas")
 @allow(STAFF)
 def save_quota(event_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     form = QuotaForm()
     if form.validate_on_submit():
         commit_or_refuse(
@@ -477,7 +472,7 @@ def save_quota(event_id: int):
 @bp.post("/manage/events/<int:event_id>/instructors")
 @allow(STAFF)
 def save_instructors(event_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     form = InstructorsForm()
     if form.validate_on_submit():
         commit_or_refuse(
@@ -492,7 +487,7 @@ def save_instructors(event_id: int):
 @bp.post("/manage/events/<int:event_id>/publish")
 @allow(STAFF)
 def publish_event(event_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     if EmptyForm().validate_on_submit():
         # An event that has ended is published only when the page's second question (a
         # record of an event that was held?) was answered yes.
@@ -507,7 +502,7 @@ def publish_event(event_id: int):
 @bp.post("/manage/events/<int:event_id>/cancel")
 @allow(STAFF)
 def cancel_event(event_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     form = CancelForm()
     if form.validate_on_submit():
         commit_or_refuse(lambda: services.cancel_event(event, form.reason.data, current_user),
@@ -518,7 +513,7 @@ def cancel_event(event_id: int):
 @bp.post("/manage/events/<int:event_id>/clone")
 @allow(STAFF)
 def clone_event(event_id: int):
-    event = _managed_event_or_404(event_id)
+    event = load_event(event_id, "manage")
     form = CloneForm()
     copies: list[Event] = []
     if form.validate_on_submit() and commit_or_refuse(

@@ -32,7 +32,7 @@ from school import pdf, signals
 from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.models import Event
-from school.certificates import access, documents
+from school.certificates import documents
 from school.certificates.models import Certificate, RegistryCounter
 from school.certificates.queries import event_for_printing
 from school.certificates.verifying import find_for_check, verification  # noqa: F401 (tests)
@@ -43,6 +43,7 @@ from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db
 from school.mail import send_mail
+from school.permissions import issues_certificate
 from school.timeutil import local_today
 
 REGISTRY = "certificate"
@@ -126,11 +127,11 @@ def _check_issuable(enrollment: Enrollment) -> None:
 
 def check_allowed(by: User | None, enrollments: Iterable[Enrollment]) -> None:
     """Issuing, revoking and reissuing obey the rule for seeing the certificate
-    (access.can_act_on); `by` None is the system itself (the demo history)."""
+    (permissions.issues_certificate); `by` None is the system itself (the demo history)."""
     if by is None:
         return
     for enrollment in enrollments:
-        if not access.can_act_on(by, enrollment):
+        if not issues_certificate(by, enrollment):
             raise DomainError("not_allowed",
                               _l("You cannot manage the certificates of this person."),
                               status=404)
@@ -298,29 +299,6 @@ def notify_issued(certificate: Certificate) -> None:
         )
     except Exception:
         current_app.logger.exception("could not mail certificate %s", certificate.number)
-
-
-# --- who may see what ---------------------------------------------------------------------
-
-
-def can_see_enrollment(user, enrollment: Enrollment) -> bool:
-    """The person themself, and the staff who manage the enrolment (one rule, shared with
-    rosters and approvals: school.enrollment.services.can_manage)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    from school.enrollment.services import can_manage
-
-    return enrollment.user_id == user.id or can_manage(user, enrollment)
-    if enrollment.user_id == user.id or user.has_role("admin"):
-        return True
-    for grant in user.grants:
-        if grant.role != "coordinator":
-            continue
-        if grant.branch_id is not None and grant.branch_id == enrollment.branch_id:
-            return True
-        if grant.union_id is not None and grant.union_id == enrollment.union_id:
-            return True
-    return False
 
 
 # --- letters ------------------------------------------------------------------------------

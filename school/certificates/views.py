@@ -44,7 +44,16 @@ from school.enrollment import services as enrollment_services
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.errors import DomainError
 from school.extensions import db, limiter, write_transaction
-from school.permissions import PUBLIC, SIGNED_IN, STAFF, allow, manages_event
+from school.permissions import (
+    PUBLIC,
+    SIGNED_IN,
+    STAFF,
+    allow,
+    can,
+    issues_certificate,
+    load_enrollment,
+    load_event,
+)
 from school.timeutil import to_local
 
 bp = Blueprint("certificates", __name__)
@@ -62,20 +71,10 @@ def _certificate_for(number: str, *, manage: bool = False) -> Certificate:
     certificate = verifying.by_number(number)
     if certificate is None:
         abort(404)
-    enrollment = certificate.enrollment
-    if manage:
-        if not access.can_act_on(current_user, enrollment):
-            abort(404)
-    elif not services.can_see_enrollment(current_user, enrollment):
+    if not can(current_user, "issue_certificate" if manage else "see_enrollment",
+               certificate.enrollment):
         abort(404)
     return certificate
-
-
-def _managed_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None or not manages_event(current_user, event):
-        abort(404)
-    return event
 
 
 # --- public verification ----------------------------------------------------------------
@@ -134,9 +133,7 @@ def download(number: str):
 @bp.get("/enrollments/<int:enrollment_id>/letters/<kind>.pdf")
 @allow(SIGNED_IN)
 def letter(enrollment_id: int, kind: str):
-    enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or not services.can_see_enrollment(current_user, enrollment):
-        abort(404)
+    enrollment = load_enrollment(enrollment_id, "see_enrollment")
     lang = request.args.get("lang") or (
         "kk" if (current_user.locale or "") == "kk" else "ru"
     )
@@ -158,7 +155,7 @@ def letter(enrollment_id: int, kind: str):
 @bp.get("/events/<int:event_id>/certificates")
 @allow(STAFF)
 def event_certificates(event_id: int):
-    event = _managed_event(event_id)
+    event = load_event(event_id, "manage")
     # The organiser's coordinator sees (and issues for) the participants of his own
     # branch or union only, as on the roster.
     enrollments = db.session.scalars(
@@ -189,7 +186,7 @@ def event_certificates(event_id: int):
 @bp.post("/events/<int:event_id>/certificates/issue")
 @allow(STAFF)
 def issue_event(event_id: int):
-    event = _managed_event(event_id)
+    event = load_event(event_id, "manage")
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
@@ -206,9 +203,7 @@ def issue_event(event_id: int):
 @bp.post("/enrollments/<int:enrollment_id>/certificate")
 @allow(STAFF)
 def issue_one(enrollment_id: int):
-    enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or not access.can_act_on(current_user, enrollment):
-        abort(404)
+    enrollment = load_enrollment(enrollment_id, "issue_certificate")
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
@@ -227,7 +222,7 @@ def batch_status(batch_id: int):
     batch = db.session.get(CertificateBatch, batch_id)
     if batch is None:
         abort(404)
-    _managed_event(batch.event_id)
+    load_event(batch.event_id, "manage")
     # A batch whose worker died reads as stopped (the next request to issue resumes it).
     status = BatchStatus.failed if batches.is_dead(batch) else batch.status
     return jsonify(
@@ -239,7 +234,7 @@ def batch_status(batch_id: int):
 @bp.get("/events/<int:event_id>/certificates.zip")
 @allow(STAFF)
 def event_zip(event_id: int):
-    event = _managed_event(event_id)
+    event = load_event(event_id, "manage")
     # PDFs are compressed already: store them. The archive is spooled to disk past a few
     # megabytes and the rows are read in slices, so a large event does not fill memory.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
@@ -278,7 +273,7 @@ def detail(number: str):
     return render_template(
         "certificates/detail.html", certificate=certificate,
         v=verifying.verification(certificate),
-        manage=access.can_act_on(current_user, certificate.enrollment),
+        manage=issues_certificate(current_user, certificate.enrollment),
         revoke_form=RevokeForm(prefix="revoke"), reissue_form=ReissueForm(prefix="reissue"),
     )
 

@@ -37,7 +37,7 @@ from school.errors import DomainError
 from school.extensions import db, write_transaction
 from school.orgs.models import Branch, PrimaryOrganization, Region
 from school.orgs.services import region_order
-from school.permissions import STAFF, allow, can_see_branch, scope_to_branches
+from school.permissions import STAFF, allow, load, scope_to_branches
 from school.timeutil import local_today
 
 CSV_COLUMNS = ("person_id", "organisation_id", "branch_id", "body", "role", "programme",
@@ -51,10 +51,7 @@ def _me() -> User:
 
 def _body_or_404(body_id: int) -> Body:
     """A body the current person may see; others' answer 404, like records that do not exist."""
-    body = get_or_404(Body, body_id)
-    if not can_see_branch(current_user, body.branch_id):
-        abort(404)
-    return body
+    return load(Body, body_id, "see_branch")
 
 
 def _enum_arg(cls, name: str, args=None):

@@ -3,18 +3,16 @@ request the filter matches, a reason per row. Rules: school/enrollment/approvals
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from school.core.edge import attempt
-from school.core.utils import get_or_404, optional_int, page_arg, paginate
+from school.core.utils import optional_int, page_arg, paginate
 from school.enrollment import approvals as rules
-from school.enrollment import services
 from school.enrollment.forms import DecisionForm
-from school.enrollment.models import Enrollment
 from school.enrollment.views import bp
-from school.permissions import STAFF, allow
+from school.permissions import STAFF, allow, load_enrollment
 
 PER_PAGE = 50
 
@@ -42,9 +40,7 @@ def _decide(me, form: DecisionForm, chosen: rules.Filter):
     matching = expected = None
     if single:
         action, _sep, raw_id = single.partition("-")
-        enrollment = get_or_404(Enrollment, optional_int(raw_id) or 0)
-        if not services.can_manage(me, enrollment):
-            abort(404)
+        enrollment = load_enrollment(optional_int(raw_id) or 0, "manage_enrollment")
         ids = [enrollment.id]
     elif everything:
         action, ids, matching = everything, [], chosen

@@ -18,7 +18,6 @@ from school.catalog.models import ApprovalMode, Event, EventStatus
 from school.dbtypes import utcnow
 from school.enrollment import services
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.rules import first_start
 from school.errors import DomainError
 from school.extensions import db
 from school.mail import mail_suppressed
@@ -50,7 +49,7 @@ def seed(rng) -> list[str]:
     with mail_suppressed():
         for event in events:
             fits = [p for p in people if event.program.is_for(p.category)]
-            started = now >= first_start(event)
+            started = now >= event.first_start
             want = event.capacity + (rng.randint(1, 4) if not started and rng.random() < 0.3
                                      else 0)
             chosen = rng.sample(fits, min(len(fits), max(1, int(want * rng.uniform(0.6, 1.0)))))
@@ -91,7 +90,7 @@ def _enrol(event: Event, people: list[User], admin: User | None, rng) -> int:
 
 
 def _confirm_directly(event: Event, people: list[User]) -> int:
-    start = first_start(event)
+    start = event.first_start
     for n, person in enumerate(people):
         at = start - timedelta(days=14, minutes=-n)
         db.session.add(Enrollment(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,14 @@ class EnrollmentStatus(LabelledEnum):
     def holds_seat(self) -> bool:
         return self in SEAT_STATUSES
 
+    @property
+    def is_participant(self) -> bool:
+        return self in PARTICIPANT_STATUSES
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self in CANCELLABLE_STATUSES
+
 
 # Statuses that still count as "enrolled": at most one such row per person and event.
 ACTIVE_STATUSES = frozenset(
@@ -61,6 +69,12 @@ SEAT_STATUSES = (
 )
 # - participants: see the online link and get the personal feed.
 PARTICIPANT_STATUSES = (EnrollmentStatus.confirmed, EnrollmentStatus.completed)
+# - still ahead of the person, so they (or staff) may cancel: a request, a seat, a queue place.
+CANCELLABLE_STATUSES = (
+    EnrollmentStatus.pending,
+    EnrollmentStatus.confirmed,
+    EnrollmentStatus.waitlisted,
+)
 _ACTIVE_SQL = "status IN ('pending', 'confirmed', 'waitlisted', 'completed', 'not_completed')"
 
 
@@ -129,3 +143,20 @@ class Enrollment(db.Model):
     union: Mapped[SectoralUnion | None] = relationship()
     branch: Mapped[Branch | None] = relationship()
     primary_org: Mapped[PrimaryOrganization | None] = relationship()
+
+    def is_current(self, today: date) -> bool:
+        """Listed as current on the person's "My trainings": an open request, seat or queue
+        place in a published event not yet past its last day (the rest is history)."""
+        return self.status.is_cancellable and self.event.is_current(today)
+
+    def can_be_cancelled_by(self, user, now: datetime | None = None) -> bool:
+        """The person cancels their own until the event's first session starts (an admin
+        even later); the staff who manage the enrolment cancel it at any time. Only a
+        request, a seat or a queue place can be cancelled."""
+        if not self.status.is_cancellable or not getattr(user, "is_authenticated", False):
+            return False
+        if user.id == self.user_id:
+            return not self.event.has_started(now) or user.has_role("admin")
+        from school.permissions import manages_enrollment
+
+        return manages_enrollment(user, self)

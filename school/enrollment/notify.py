@@ -11,7 +11,6 @@ from flask import current_app
 
 from school import signals
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.rules import first_start
 from school.mail import absolute_url, queue_mail
 
 
@@ -21,7 +20,7 @@ def _mail_context(enrollment: Enrollment, **extra) -> dict:
         "user": enrollment.user,
         "event": event,
         "enrollment": enrollment,
-        "starts_at": first_start(event),
+        "starts_at": event.first_start,
         "my_link": absolute_url("enrollment.my"),
         "event_link": f"{current_app.config['BASE_URL']}/events/{event.id}",
         **extra,

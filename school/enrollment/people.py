@@ -24,7 +24,7 @@ from school.accounts.models import User
 from school.catalog.locking import lock_event
 from school.catalog.models import Event, EventSession
 from school.enrollment import services as enrolment
-from school.enrollment.models import Enrollment
+from school.enrollment.models import CANCELLABLE_STATUSES, Enrollment
 from school.errors import DomainError
 from school.extensions import db
 from school.i18n_fields import localized
@@ -45,7 +45,7 @@ def _lock_events(*user_ids: int) -> None:
     and bulk decisions lock theirs): no deadlock with them, and no enrolment of theirs
     slips in between the checks and the change."""
     for event_id in sorted(set(db.session.scalars(select(Enrollment.event_id).where(
-            Enrollment.user_id.in_(user_ids), Enrollment.status.in_(enrolment.CANCELLABLE))))):
+            Enrollment.user_id.in_(user_ids), Enrollment.status.in_(CANCELLABLE_STATUSES))))):
         lock_event(event_id)
 
 
@@ -68,7 +68,7 @@ def _settle_before_merge(_sender=None, *, keep: User, other: User, actor: User,
                 "Both people completed the same event (no. %(id)d): revoke one of the "
                 "certificates and correct the attendance first.", id=theirs.event_id))
         settled.append((theirs.event_id, better.status, worse.status))
-        if worse.status in enrolment.CANCELLABLE:
+        if worse.status.is_cancellable:
             enrolment.cancel(worse, actor, str(_l("Duplicate account merged.")))
         if better is theirs:
             mine[theirs.event_id] = theirs
@@ -88,7 +88,7 @@ def _cancel_future(_sender=None, *, user: User, now: datetime, **_kw) -> list[En
                    .where(EventSession.event_id == Enrollment.event_id).scalar_subquery())
     future = list(db.session.scalars(
         select(Enrollment).where(Enrollment.user_id == user.id,
-                                 Enrollment.status.in_(enrolment.CANCELLABLE),
+                                 Enrollment.status.in_(CANCELLABLE_STATUSES),
                                  first_start > now)
         .order_by(Enrollment.id)))
     for event_id in sorted({e.event_id for e in future}):  # id order, as transfers lock

@@ -21,7 +21,7 @@ from school.enrollment.models import (
     Enrollment,
     EnrollmentStatus,
 )
-from school.enrollment.rules import CANCELLABLE, active_enrollment, check_open, first_start
+from school.enrollment.rules import active_enrollment, check_open
 from school.enrollment.seats import Seats, confirmed_counts, queue, seats_left, waitlist_position
 from school.errors import DomainError
 from school.extensions import db
@@ -80,22 +80,6 @@ def participates(user_id: int):
                           Enrollment.status.in_(PARTICIPANT_STATUSES))
 
 
-def is_participant(user, event: Event) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Enrollment.event_id == event.id,
-                    Enrollment.user_id == user.id,
-                    Enrollment.status.in_(PARTICIPANT_STATUSES),
-                )
-            )
-        )
-    )
-
-
 # --- the event page and the roster -----------------------------------------------------------
 
 
@@ -123,7 +107,7 @@ def enrol_state(event: Event, user, *, now: datetime | None = None, mine=...) ->
             kind = {S.not_completed: "completed"}.get(mine.status, mine.status.value)
             return EnrolState(
                 kind, mine, waitlist_position(mine), free,
-                can_cancel=mine.status in CANCELLABLE and now < first_start(event),
+                can_cancel=mine.can_be_cancelled_by(user, now),
             )
     try:
         check_open(event, now)

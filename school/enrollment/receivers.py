@@ -13,7 +13,6 @@ from school.enrollment import card_status, panels, queries, seats, services
 
 hooks.provides("confirmed_counts")(seats.confirmed_counts)
 hooks.provides("seats_left")(seats.seats_left)
-hooks.provides("is_participant")(queries.is_participant)
 hooks.provides("participates")(queries.participates)
 hooks.provides("card_statuses")(card_status.card_statuses)
 hooks.provides("event_panels")(panels.event_panels)

@@ -1,11 +1,11 @@
-"""The small rules every enrolment change shares: when an event begins (and enrolment with
-it closes), whether enrolment is open now, a person's active enrolment and the branch their
+"""The small rules every enrolment change shares: whether enrolment is open now (it closes
+when the event begins: Event.has_started), a person's active enrolment and the branch their
 seat counts under, a row re-read under the event's lock, and a reason's text.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -13,14 +13,9 @@ from sqlalchemy import select
 from school.accounts.models import User
 from school.catalog.models import Event, EventStatus
 from school.core.text import one_line
-from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from school.enrollment.models import ACTIVE_STATUSES, Enrollment
 from school.errors import DomainError
 from school.extensions import db
-from school.timeutil import local_datetime
-
-S = EnrollmentStatus
-# Rows a person or staff can still cancel.
-CANCELLABLE = (S.pending, S.confirmed, S.waitlisted)
 
 
 def reload(enrollment: Enrollment) -> Enrollment:
@@ -30,12 +25,6 @@ def reload(enrollment: Enrollment) -> Enrollment:
         .where(Enrollment.id == enrollment.id)
         .execution_options(populate_existing=True)
     )
-
-
-def first_start(event: Event) -> datetime:
-    """When the event begins: its first session, else midnight of its first day."""
-    starts = [s.starts_at for s in event.sessions]
-    return min(starts) if starts else local_datetime(event.starts_on, time(0, 0))
 
 
 def active_enrollment(event_id: int, user_id: int) -> Enrollment | None:
@@ -54,7 +43,7 @@ def check_open(event: Event, now: datetime) -> None:
     if event.enrol_opens_at is not None and now < event.enrol_opens_at:
         raise DomainError("enrol_not_open", _l("Enrolment for this event has not opened yet."))
     if (event.enrol_closes_at is not None and now >= event.enrol_closes_at) or (
-        now >= first_start(event)
+        event.has_started(now)
     ):
         raise DomainError("enrol_closed", _l("Enrolment for this event is closed."))
 

@@ -5,7 +5,7 @@ from the attendance sheet, the event's seat rules (held seats, two-step approval
 from __future__ import annotations
 
 import click
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from school.accounts.models import User
 from school.accounts.services import people_query
-from school.catalog.models import Event, EventQuota
+from school.catalog.models import EventQuota
 from school.core.edge import attempt
 from school.core.text import one_line
-from school.core.utils import get_or_404, optional_int
+from school.core.utils import optional_int
 from school.enrollment import holds, services, substitutions, transfers, walkins
 from school.enrollment.models import Enrollment
 from school.enrollment.seat_forms import (
@@ -27,29 +27,13 @@ from school.enrollment.seat_forms import (
     WalkInForm,
 )
 from school.enrollment.views import bp
-from school.enrollment.walkins import can_mark
 from school.errors import DomainError
 from school.extensions import db
-from school.permissions import (
-    STAFF,
-    TEACHING,
-    allow,
-    coordinator_scope,
-    manages_event,
-    visible_branch_ids,
-)
+from school.permissions import STAFF, TEACHING, allow, can, load_enrollment, load_event
 
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _managed_enrollment(enrollment_id: int) -> Enrollment:
-    """The enrolment if the current person manages it (admin, its branch's coordinator)."""
-    enrollment = get_or_404(Enrollment, enrollment_id)
-    if not services.can_manage(_me(), enrollment):
-        abort(404)
-    return enrollment
 
 
 def _back_to_roster(enrollment: Enrollment):
@@ -62,7 +46,7 @@ def _back_to_roster(enrollment: Enrollment):
 @bp.route("/enrollments/<int:enrollment_id>/substitute", methods=["GET", "POST"])
 @allow(STAFF)
 def substitute(enrollment_id: int):
-    enrollment = _managed_enrollment(enrollment_id)
+    enrollment = load_enrollment(enrollment_id, "manage_enrollment")
     me = _me()
     form = SubstituteForm()
     status = 200
@@ -94,7 +78,7 @@ def substitute(enrollment_id: int):
 @bp.route("/enrollments/<int:enrollment_id>/transfer", methods=["GET", "POST"])
 @allow(STAFF)
 def transfer(enrollment_id: int):
-    enrollment = _managed_enrollment(enrollment_id)
+    enrollment = load_enrollment(enrollment_id, "manage_enrollment")
     form = TransferForm()
     choices = transfers.targets(enrollment)
     form.target.choices = [(e.id, f"{e.starts_on.strftime('%d.%m.%Y')} · {e.title}")
@@ -120,17 +104,10 @@ def transfer(enrollment_id: int):
 # --- 2 walk-ins ----------------------------------------------------------------------
 
 
-def _event_for_marking(event_id: int) -> Event:
-    event = get_or_404(Event, event_id)
-    if not can_mark(current_user, event):
-        abort(404)
-    return event
-
-
 @bp.route("/events/<int:event_id>/walk-in", methods=["GET", "POST"])
 @allow(TEACHING)
 def walk_in(event_id: int):
-    event = _event_for_marking(event_id)
+    event = load_event(event_id, "mark")
     me = _me()
     form = WalkInForm()
     status = 200
@@ -167,17 +144,15 @@ def walk_in(event_id: int):
 @bp.route("/events/<int:event_id>/seat-rules", methods=["GET", "POST"])
 @allow(STAFF)
 def seat_rules(event_id: int):
-    event = get_or_404(Event, event_id)
+    event = load_event(event_id, "manage")
     me = _me()
-    if not (me.is_admin or manages_event(me, event)):
-        abort(404)
     quotas = list(db.session.scalars(
         select(EventQuota).where(EventQuota.event_id == event.id).order_by(EventQuota.id)))
     form = QuotaModeForm(prefix="quota")
     steps = TwoStepForm(prefix="steps", obj=event.program)
     status = 200
     if request.method == "POST" and request.form.get("what") == "steps":
-        if not me.is_admin:
+        if not can(me, "set_approval_steps", event.program):
             abort(404)
         if steps.validate_on_submit():
             from school.audit.services import record
@@ -219,25 +194,3 @@ def release_held_seats_command():
     result = holds.release_due()
     click.echo("held seats: warned {warned}, released {released}, promoted {promoted}"
                .format(**result))
-
-
-@bp.app_template_global("can_edit_seat_rules")
-def can_edit_seat_rules(event: Event) -> bool:
-    me = current_user
-    return bool(me.is_authenticated and (me.is_admin or manages_event(me, event)))
-
-
-@bp.app_template_global("can_change_enrollment")
-def can_change_enrollment(enrollment: Enrollment) -> bool:
-    """Replace and move buttons: only for the people the viewer manages (else a 404)."""
-    me = current_user
-    if not me.is_authenticated or not (me.is_admin or me.has_role("coordinator")):
-        return False
-    if me.is_admin:
-        return True
-    # services.can_manage's rule, with the branches read once per page (not once a row).
-    if "_seat_views_branches" not in g:
-        g._seat_views_branches = visible_branch_ids(me)
-    if enrollment.branch_id is not None:
-        return enrollment.branch_id in (g._seat_views_branches or set())
-    return enrollment.union_id in coordinator_scope(me)[0]

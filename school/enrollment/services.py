@@ -30,17 +30,20 @@ from school.catalog.models import ApprovalMode, Event, EventQuota
 from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment import rows, twostep
-from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from school.enrollment.models import (
+    ACTIVE_STATUSES,
+    CANCELLABLE_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+)
 from school.enrollment.notices import send_reminders  # noqa: F401  (tests)
 from school.enrollment.notify import signal_status, tell
 from school.enrollment.queries import pending_query  # noqa: F401  (tests)
 from school.enrollment.rules import (
-    CANCELLABLE,
     active_enrollment,
     check_open,
     clean_reason,
     enrolment_place,
-    first_start,
     reload,
 )
 from school.enrollment.seats import (  # noqa: F401  (Seats, fill_free_seats, waitlist_*: tests)
@@ -54,24 +57,18 @@ from school.enrollment.seats import (  # noqa: F401  (Seats, fill_free_seats, wa
 from school.enrollment.seats import queue as _queue  # noqa: F401  (tests)
 from school.errors import DomainError
 from school.extensions import db
-from school.permissions import can_see_branch, coordinator_scope
+from school.permissions import can_see_branch, manages_enrollment
 
 S = EnrollmentStatus
 
 
+def first_start(event: Event) -> datetime:
+    """Event.first_start, kept under this name only for the tests that call
+    services.first_start (tests/enrollment/test_services.py, test_issue22_services.py)."""
+    return event.first_start
+
+
 # --- who may do what ---------------------------------------------------------------------
-
-
-def can_manage(actor: User, enrollment: Enrollment) -> bool:
-    """Staff who may see and act on this enrolment: admins, or its branch's coordinators."""
-    if actor.has_role("admin"):
-        return True
-    if not actor.has_role("coordinator"):
-        return False
-    if enrollment.branch_id is not None:
-        return can_see_branch(actor, enrollment.branch_id)
-    # A person with a union but no branch: that union's coordinators.
-    return enrollment.union_id in coordinator_scope(actor)[0]
 
 
 def can_decide(actor: User | None, event: Event, branch_id: int | None) -> bool:
@@ -262,16 +259,16 @@ def cancel(enrollment: Enrollment, actor: User, reason: str | None = None, *,
     enrollment = reload(enrollment)
     by_staff = actor.id != enrollment.user_id
     if by_staff:
-        if not can_manage(actor, enrollment):
+        if not manages_enrollment(actor, enrollment):
             raise DomainError("forbidden", _l("You cannot cancel this enrolment."), status=403)
         reason = clean_reason(reason)
     else:
         reason = one_line(reason, 500) or None
-        if now >= first_start(event) and not actor.has_role("admin"):
+        if event.has_started(now) and not actor.has_role("admin"):
             raise DomainError(
                 "too_late", _l("The event has started: ask the organisers to cancel.")
             )
-    if enrollment.status not in CANCELLABLE:
+    if not enrollment.status.is_cancellable:
         raise DomainError("not_cancellable", _l("This enrolment cannot be cancelled."))
     # Both sides are told: the person by staff with the reason, or themselves as a receipt.
     held_seat = end_enrollment(enrollment, S.cancelled, actor, now, reason,
@@ -288,7 +285,7 @@ def notify_event_cancelled(event: Event, *, now: datetime | None = None) -> int:
     event = lock_event(event.id)
     rows = list(db.session.scalars(
         select(Enrollment)
-        .where(Enrollment.event_id == event.id, Enrollment.status.in_(CANCELLABLE))
+        .where(Enrollment.event_id == event.id, Enrollment.status.in_(CANCELLABLE_STATUSES))
         .options(joinedload(Enrollment.user))
         .order_by(Enrollment.id)
     ))

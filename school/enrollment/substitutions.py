@@ -21,27 +21,21 @@ from school import signals
 from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.locking import lock_event
-from school.catalog.models import Event, EventQuota, EventStatus
+from school.catalog.models import EventQuota, EventStatus
 from school.dbtypes import utcnow
 from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.notify import tell
 from school.enrollment.rules import active_enrollment, clean_reason, enrolment_place, reload
-from school.enrollment.services import can_manage
 from school.errors import DomainError
 from school.extensions import db
-from school.permissions import can_see_branch
+from school.permissions import can_see_branch, manages_enrollment
 
 S = EnrollmentStatus
 
 
-def event_over(event: Event, now: datetime) -> bool:
-    ends = [s.ends_at for s in event.sessions]
-    return bool(ends) and max(ends) <= now
-
-
 def may_substitute(actor: User, enrollment: Enrollment) -> bool:
-    return enrollment.status is S.confirmed and can_manage(actor, enrollment)
+    return enrollment.status is S.confirmed and manages_enrollment(actor, enrollment)
 
 
 def _has_quotas(event_id: int) -> bool:
@@ -56,11 +50,11 @@ def substitute(enrollment: Enrollment, person: User, actor: User, reason: str, *
     reason = clean_reason(reason)
     event = lock_event(enrollment.event_id)
     enrollment = reload(enrollment)
-    if not can_manage(actor, enrollment):
+    if not manages_enrollment(actor, enrollment):
         raise DomainError("forbidden", _l("You cannot change this enrolment."), status=403)
     if enrollment.status is not S.confirmed:
         raise DomainError("not_confirmed", _l("Only a confirmed participant can be replaced."))
-    if event.status is not EventStatus.published or event_over(event, now):
+    if event.status is not EventStatus.published or event.has_ended(now):
         raise DomainError("event_over", _l("This event is over: nobody can be replaced."))
     if not person.active:
         raise DomainError("person_inactive", _l("This account is switched off."),

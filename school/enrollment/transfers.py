@@ -28,11 +28,11 @@ from school.dbtypes import utcnow
 from school.enrollment import rows
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.enrollment.notify import signal_status, tell
-from school.enrollment.rules import active_enrollment, clean_reason, first_start, reload
+from school.enrollment.rules import active_enrollment, clean_reason, reload
 from school.enrollment.seats import Seats, fill_free_seats, waitlist_position
-from school.enrollment.services import can_manage
 from school.errors import DomainError
 from school.extensions import db
+from school.permissions import manages_enrollment
 
 S = EnrollmentStatus
 TRANSFERABLE = (S.confirmed, S.waitlisted)
@@ -46,7 +46,7 @@ def targets(enrollment: Enrollment, now: datetime | None = None) -> list[Event]:
                             Event.id != enrollment.event_id,
                             Event.status == EventStatus.published)
         .order_by(Event.starts_on, Event.id))
-    return [e for e in rows if now < first_start(e)]
+    return [e for e in rows if not e.has_started(now)]
 
 
 def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
@@ -60,7 +60,7 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
     locked = {first: lock_event(first), second: lock_event(second)}
     source, target = locked[enrollment.event_id], locked[target.id]
     enrollment = reload(enrollment)
-    if not can_manage(actor, enrollment):
+    if not manages_enrollment(actor, enrollment):
         raise DomainError("forbidden", _l("You cannot change this enrolment."), status=403)
     if enrollment.status not in TRANSFERABLE:
         raise DomainError("not_transferable",
@@ -68,7 +68,7 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
     if target.program_id != source.program_id:
         raise DomainError("other_program", _l("Choose an event of the same programme."),
                           field="target")
-    if target.status is not EventStatus.published or now >= first_start(target):
+    if target.status is not EventStatus.published or target.has_started(now):
         raise DomainError("target_closed", _l("That event has started or is not open."),
                           field="target")
     if active_enrollment(target.id, enrollment.user_id) is not None:

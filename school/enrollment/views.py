@@ -21,10 +21,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from school.accounts.models import User
 from school.accounts.services import people_query
 from school.audit.services import record_export
-from school.catalog.models import Event, EventStatus
+from school.catalog.models import Event
 from school.core import exports
 from school.core.edge import KeptUpload, apply_upload, attempt, preview_upload
-from school.core.utils import get_or_404, paginate, safe_next
+from school.core.utils import paginate, safe_next
 from school.dbtypes import utcnow
 from school.enrollment import digests as _digests  # noqa: F401  (its table)
 from school.enrollment import nominations, panels, queries, roster_sort, services
@@ -40,7 +40,15 @@ from school.enrollment.forms import (
 )
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.extensions import db, limiter
-from school.permissions import SIGNED_IN, STAFF, allow, can_see_branch, manages_event
+from school.permissions import (
+    SIGNED_IN,
+    STAFF,
+    allow,
+    can,
+    can_see_branch,
+    load_enrollment,
+    load_event,
+)
 from school.timeutil import local_today
 
 # cli_group=None: `flask send-reminders`, not `flask enrollment send-reminders`.
@@ -49,14 +57,6 @@ bp = Blueprint("enrollment", __name__, cli_group=None)
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _event_or_404(event_id: int, *, staff: bool = False, options=()) -> Event:
-    """Drafts exist only for the people who manage them; everyone else gets a 404."""
-    event = get_or_404(Event, event_id, options)
-    if event.status is EventStatus.draft and not (staff and manages_event(current_user, event)):
-        abort(404)
-    return event
 
 
 @bp.app_template_global("enrollment_state")
@@ -77,7 +77,7 @@ def enrolment_approver(event: Event, enrollment: Enrollment | None = None):
 @bp.post("/events/<int:event_id>/enroll")
 @allow(SIGNED_IN)
 def enroll(event_id: int):
-    event = _event_or_404(event_id)
+    event = load_event(event_id, "see")
     form = EnrolForm()
     back = safe_next(form.next.data, url_for("enrollment.my"))
     if not form.validate_on_submit():
@@ -106,10 +106,8 @@ def enroll(event_id: int):
 @bp.post("/enrollments/<int:enrollment_id>/cancel")
 @allow(SIGNED_IN)
 def cancel(enrollment_id: int):
-    enrollment = get_or_404(Enrollment, enrollment_id)
+    enrollment = load_enrollment(enrollment_id, "see_enrollment")
     me = _me()
-    if enrollment.user_id != me.id and not services.can_manage(me, enrollment):
-        abort(404)
     form = CancelForm()
     back = safe_next(form.next.data, url_for("enrollment.my"))
     if not form.validate_on_submit():
@@ -134,12 +132,11 @@ def my():
     )
     now = utcnow()
     today = local_today()
-    current = [e for e in rows if e.status in services.CANCELLABLE
-               and e.event.status is EventStatus.published and e.event.ends_on >= today]
+    current = [e for e in rows if e.is_current(today)]
     past = [e for e in rows if e not in current]
     return render_template(
         "enrollment/my.html", current=current, past=past, positions=positions, now=now,
-        first_start=services.first_start, cancellable=services.CANCELLABLE, form=CancelForm(),
+        form=CancelForm(),
         panels=panels.my_panels(rows, _me()),
     )
 
@@ -152,7 +149,6 @@ def my():
 
 def _roster_table(event: Event, viewer: User):
     roster = queries.roster(event, viewer)
-    show_iin = viewer.has_role("admin")
     header = [_("No."), _("Status"), _("Place in the queue"), _("Full name"), _("E-mail"),
               _("Phone"), _("IIN"), _("Region"), _("Sectoral union"), _("Branch"),
               _("Primary organisation"), _("Category"), _("Enrolled at")]
@@ -164,7 +160,7 @@ def _roster_table(event: Event, viewer: User):
         contact = contacts(user)  # none once the person withdrew their consent (issue 13)
         rows.append([
             n, e.status.label, position or "", user.full_name, contact.email, contact.phone,
-            (user.iin or "") if show_iin else user.masked_iin,
+            (user.iin or "") if can(viewer, "see_iin", user) else user.masked_iin,
             e.region.name if e.region else "", e.union.name if e.union else "",
             e.branch.name if e.branch else "", e.primary_org.name if e.primary_org else "",
             e.category.label if e.category else "",
@@ -179,13 +175,13 @@ def _roster_table(event: Event, viewer: User):
 def roster(event_id: int):
     # What the page shows of the event (its title falls back to the programme's, the seat
     # rules button asks for quotas), loaded here rather than from the template.
-    event = _event_or_404(event_id, staff=True,
-                          options=(joinedload(Event.program), selectinload(Event.quotas)))
+    event = load_event(event_id, "see",
+                       options=(joinedload(Event.program), selectinload(Event.quotas)))
     me = _me()
     data, sort, pending_sort = roster_sort.apply(queries.roster(event, me),
                                                  request.args.get("sort"))
     return render_template("enrollment/roster.html", event=event, roster=data,
-                           show_iin=me.has_role("admin"), cancel_form=CancelForm(),
+                           cancel_form=CancelForm(),
                            seats=services.Seats.count(event), sort=sort,
                            pending_sort=pending_sort)
 
@@ -195,7 +191,7 @@ def roster(event_id: int):
 def roster_export(event_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    event = _event_or_404(event_id, staff=True)
+    event = load_event(event_id, "see")
     _roster, header, rows = _roster_table(event, _me())
     name = f"roster-{event.id}.{fmt}"
     if fmt == "csv":
@@ -212,14 +208,14 @@ def roster_export(event_id: int, fmt: str):
 @bp.route("/events/<int:event_id>/nominate", methods=["GET", "POST"])
 @allow(STAFF)
 def nominate(event_id: int):
-    event = _event_or_404(event_id, staff=True)
+    event = load_event(event_id, "see")
     me = _me()
     form = NominateForm()
     if form.validate_on_submit():
         ids = set(form.user_ids.data or [])
         people = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
         if len(people) != len(ids) or any(
-            not (me.has_role("admin") or can_see_branch(me, p.branch_id)) for p in people
+            not can_see_branch(me, p.branch_id) for p in people
         ):
             abort(404)
         if not people:
@@ -256,7 +252,7 @@ def _kept_list(event: Event) -> KeptUpload:
 @limiter.limit("30 per hour", methods=["POST"])
 def nominate_upload(event_id: int):
     """Upload → preview every row → confirm the same file (kept by its hash) → apply."""
-    event = _event_or_404(event_id, staff=True)
+    event = load_event(event_id, "see")
     upload_form = UploadForm()
     report = preview_upload(upload_form, _kept_list(event),
                             lambda data: nominations.plan(event, data, _me()))
@@ -269,14 +265,14 @@ def nominate_upload(event_id: int):
 @allow(STAFF)
 def nominate_template(event_id: int):
     """The list to fill in, headers in the reader's language, categories as a drop-down."""
-    _event_or_404(event_id, staff=True)
+    load_event(event_id, "see")
     return exports.download(nominations.template(), "participants-template.xlsx", "xlsx")
 
 
 @bp.post("/events/<int:event_id>/nominate/confirm")
 @allow(STAFF)
 def nominate_confirm(event_id: int):
-    event = _event_or_404(event_id, staff=True)
+    event = load_event(event_id, "see")
     report = apply_upload(_kept_list(event), lambda data: nominations.apply(
         event, data, _me(), locale=str(get_locale() or "ru")))
     if report is None:

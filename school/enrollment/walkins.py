@@ -5,7 +5,8 @@ attendance sheet by whoever marks it. Their page keeps its address and endpoint 
 enrolment blueprint (`enrollment.walk_in`, seat_views.py), and enrolment may not import
 attendance (ARCHITECTURE's direction of imports); so attendance lends the rules here when
 its blueprint is imported (school/attendance/receivers.py), before any request, command or
-test runs, and the page calls them through the functions below.
+test runs, and the page calls them through the functions below. Who may add a walk-in is
+who marks the sheet: school.permissions.can_mark.
 """
 
 from __future__ import annotations
@@ -21,11 +22,6 @@ _rule = Lent("the attendance feature")
 def lend(rule: Callable) -> Callable:
     """Register one of attendance's walk-in rules under its own name."""
     return _rule.lend(rule.__name__, rule)
-
-
-def can_mark(user, event) -> bool:
-    """Who marks the event's attendance sheet, hence may add a walk-in."""
-    return _rule("can_mark")(user, event)
 
 
 def searches_by_name(viewer) -> bool:

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from school.catalog.models import Event, Program
+from school.catalog.models import Program
 from school.core.edge import attempt
 from school.core.utils import get_or_404, optional_int
 from school.evaluation import quizzes, services
@@ -20,7 +20,7 @@ from school.evaluation.forms import (
 )
 from school.evaluation.models import BankQuestion, Question, QuestionKind, Questionnaire, TestKind
 from school.extensions import db
-from school.permissions import ADMIN, allow
+from school.permissions import ADMIN, allow, load_event
 
 # --- questionnaires ----------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ def create_questionnaire():
     if program_id is not None:
         get_or_404(Program, program_id)
     if event_id is not None:
-        get_or_404(Event, event_id)
+        load_event(event_id, "manage")
     default = services.default_questionnaire()
     with attempt() as done:
         questionnaire = services.create_questionnaire(

@@ -12,13 +12,13 @@ from sqlalchemy.orm import selectinload
 from school.accounts.models import User
 from school.catalog.models import Event, Program
 from school.core.exports import csv_bytes, download, percent, xlsx_bytes
-from school.core.utils import get_or_404, optional_int
+from school.core.utils import optional_int
 from school.evaluation import charts, results
 from school.evaluation.blueprint import bp
 from school.evaluation.models import Invitation
 from school.extensions import db
 from school.orgs.models import Region
-from school.permissions import TEACHING, allow
+from school.permissions import TEACHING, allow, can, load_event
 from school.timeutil import local_today
 
 FORMATS = ("html", "csv", "xlsx")
@@ -62,9 +62,7 @@ def _names(model, ids, attr: str, *options) -> dict:
 @bp.get("/evaluation/events/<int:event_id>")
 @allow(TEACHING)
 def event_results(event_id: int):
-    event = get_or_404(Event, event_id)
-    if not results.may_see_event(current_user, event):
-        abort(404)
+    event = load_event(event_id, "see_results")
     [row] = results.event_rows(select(Event.id).where(Event.id == event.id)) or [None]
     questions = results.question_results(event)
     silent, scores = results.people(event, current_user)
@@ -86,8 +84,7 @@ def evaluation_event_panel(event: Event):
     """The completed event's figures for its management page, or None."""
     if event is None or event.status.value != "completed":
         return None
-    if not getattr(current_user, "is_authenticated", False) or not results.may_see_event(
-            current_user, event):
+    if not can(current_user, "see_results", event):
         return None
     rows = results.event_rows(select(Event.id).where(Event.id == event.id))
     return rows[0].figures if rows else None

@@ -56,11 +56,6 @@ def event_scope(user: User):
     return or_(*conditions) if conditions else false()
 
 
-def may_see_event(user: User, event: Event) -> bool:
-    return db.session.scalar(select(Event.id).where(Event.id == event.id, event_scope(user))
-                             ) is not None
-
-
 def _people_filter(column, user: User):
     """Named rows (invitations, attempts) by the person's branch snapshot."""
     ids = visible_branch_ids(user)

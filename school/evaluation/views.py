@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from school.catalog.models import Event, EventStatus
 from school.core import edge, panels
-from school.core.utils import MAX_ID, get_or_404
+from school.core.utils import MAX_ID
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment
 from school.evaluation import admin_views as _admin_views  # noqa: F401  (routes)
@@ -23,7 +23,7 @@ from school.evaluation import report_views as _report_views  # noqa: F401  (rout
 from school.evaluation.blueprint import bp
 from school.evaluation.models import KnowledgeTest, QuestionKind, TestKind
 from school.extensions import db, write_transaction
-from school.permissions import SIGNED_IN, allow
+from school.permissions import SIGNED_IN, allow, load_event
 
 __all__ = ["bp"]
 
@@ -59,7 +59,7 @@ def _raw_answers(questions) -> dict[int, services.RawAnswer]:
 @bp.route("/feedback/<int:event_id>", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def answer(event_id: int):
-    event = get_or_404(Event, event_id)
+    event = load_event(event_id, "see")
     invitation = services.invitation_for(event, current_user)
     if invitation is None:
         abort(404)
@@ -112,7 +112,7 @@ def _test_of(event: Event, kind: TestKind) -> KnowledgeTest:
 @bp.get("/events/<int:event_id>/tests/<kind>")
 @allow(SIGNED_IN)
 def test_home(event_id: int, kind: str):
-    event = get_or_404(Event, event_id)
+    event = load_event(event_id, "see")
     test = _test_of(event, _kind(kind))
     enrollment = _own_enrollment(event)
     attempts = quizzes.attempts_of(test, enrollment)
@@ -124,7 +124,7 @@ def test_home(event_id: int, kind: str):
 @bp.post("/events/<int:event_id>/tests/<kind>/start")
 @allow(SIGNED_IN)
 def start_test(event_id: int, kind: str):
-    event = get_or_404(Event, event_id)
+    event = load_event(event_id, "see")
     test = _test_of(event, _kind(kind))
     enrollment = _own_enrollment(event)
     with edge.attempt() as done:

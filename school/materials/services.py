@@ -1,6 +1,6 @@
 """Materials of events and sessions: who sees them, what may be uploaded, adding, removing.
 
-Who sees them is one rule, the one the online link follows (catalog/access.py): the
+Who sees them is one rule, the one the online link follows (school.permissions): the
 event's staff (managers and instructors) and its confirmed or completed participants.
 Anyone else gets a 404, as for a certificate. A file is accepted by what its first bytes
 say it is, not by its name: a renamed executable is refused.
@@ -21,15 +21,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from school.audit.services import record
-from school.catalog.access import can_see_backstage
 from school.catalog.models import Event, EventSession
 from school.core.text import one_line
 from school.core.xlsx_reader import BROKEN_ZIP
-from school.enrollment.queries import is_participant
 from school.errors import DomainError
 from school.extensions import db
 from school.materials.models import EventMaterial
-from school.permissions import manages_event
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 MAX_PER_EVENT = 100
@@ -55,18 +52,6 @@ KINDS = {
     "odt": Kind("application/vnd.oasis.opendocument.text", "odf"),
     "odp": Kind("application/vnd.oasis.opendocument.presentation", "odf"),
 }
-
-
-def can_see(user, event: Event) -> bool:
-    """The event's staff and its confirmed or completed participants (one rule)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return can_see_backstage(user, event) or is_participant(user, event)
-
-
-def can_manage(user, event: Event) -> bool:
-    """Who adds and removes materials: the event's managers and its instructors."""
-    return can_see_backstage(user, event)
 
 
 def max_bytes() -> int:
@@ -206,7 +191,3 @@ def remove(material: EventMaterial, actor) -> None:
            title=material.title, filename=material.filename, url=material.url)
     db.session.delete(material)
     db.session.flush()
-
-
-def may_remove(user, material: EventMaterial) -> bool:
-    return manages_event(user, material.event) or material.added_by_id == getattr(user, "id", 0)

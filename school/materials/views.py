@@ -8,36 +8,25 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from school.catalog.access import can_see_backstage
 from school.catalog.models import Event
 from school.core import panels
 from school.core.edge import commit_or_refuse
-from school.core.utils import get_or_404
-from school.enrollment.models import PARTICIPANT_STATUSES
 from school.extensions import db
 from school.materials import services
 from school.materials.forms import EmptyForm, FileForm, LinkForm
 from school.materials.models import EventMaterial
-from school.permissions import SIGNED_IN, allow
+from school.permissions import (
+    SIGNED_IN,
+    adds_materials,
+    allow,
+    load,
+    load_event,
+    removes_material,
+    sees_materials,
+)
 from school.timeutil import to_local
 
 bp = Blueprint("materials", __name__)
-
-
-def _event_or_404(event_id: int, *, manage: bool = False) -> Event:
-    """The event if the current person may see its materials (or add them); else 404."""
-    event = get_or_404(Event, event_id)
-    allowed = services.can_manage if manage else services.can_see
-    if not allowed(current_user, event):
-        abort(404)
-    return event
-
-
-def _material_or_404(material_id: int) -> EventMaterial:
-    material = get_or_404(EventMaterial, material_id)
-    if not services.can_see(current_user, material.event):
-        abort(404)
-    return material
 
 
 def _session_choices(form, event: Event) -> None:
@@ -49,8 +38,8 @@ def _session_choices(form, event: Event) -> None:
 @bp.get("/events/<int:event_id>/materials")
 @allow(SIGNED_IN)
 def event_materials(event_id: int):
-    event = _event_or_404(event_id)
-    manage = services.can_manage(current_user, event)
+    event = load_event(event_id, "see_materials")
+    manage = adds_materials(current_user, event)
     file_form, link_form = FileForm(prefix="file"), LinkForm(prefix="link")
     _session_choices(file_form, event)
     _session_choices(link_form, event)
@@ -60,7 +49,7 @@ def event_materials(event_id: int):
         "materials/event.html", event=event, manage=manage, general=[
             m for m in items if m.session_id is None], by_session=by_session,
         file_form=file_form, link_form=link_form, button=EmptyForm(),
-        may_remove=lambda m: services.may_remove(current_user, m),
+        may_remove=lambda m: removes_material(current_user, m),
         max_mb=services.max_bytes() // (1024 * 1024))
 
 
@@ -71,7 +60,7 @@ def _back(event: Event):
 @bp.post("/events/<int:event_id>/materials/file")
 @allow(SIGNED_IN)
 def add_file(event_id: int):
-    event = _event_or_404(event_id, manage=True)
+    event = load_event(event_id, "add_materials")
     form = FileForm(prefix="file")
     _session_choices(form, event)
     if form.validate_on_submit():
@@ -90,7 +79,7 @@ def add_file(event_id: int):
 @bp.post("/events/<int:event_id>/materials/link")
 @allow(SIGNED_IN)
 def add_link(event_id: int):
-    event = _event_or_404(event_id, manage=True)
+    event = load_event(event_id, "add_materials")
     form = LinkForm(prefix="link")
     _session_choices(form, event)
     if form.validate_on_submit():
@@ -105,8 +94,8 @@ def add_link(event_id: int):
 @bp.post("/materials/<int:material_id>/remove")
 @allow(SIGNED_IN)
 def remove(material_id: int):
-    material = _material_or_404(material_id)
-    if not services.may_remove(current_user, material):
+    material = load(EventMaterial, material_id, "see_material")
+    if not removes_material(current_user, material):
         abort(404)
     event = material.event
     if EmptyForm().validate_on_submit():
@@ -118,7 +107,7 @@ def remove(material_id: int):
 @bp.get("/materials/<int:material_id>/download")
 @allow(SIGNED_IN)
 def download(material_id: int):
-    material = _material_or_404(material_id)
+    material = load(EventMaterial, material_id, "see_material")
     if material.is_link:
         return redirect(material.url)
     name = material.filename or "file"
@@ -136,19 +125,16 @@ def download(material_id: int):
 @bp.app_template_global()
 def materials_panel(event: Event) -> dict | None:
     """For the event page: how many materials, to those who may see them."""
-    if not services.can_see(current_user, event):
+    if not sees_materials(current_user, event):
         return None
     return _count(event)
 
 
 @panels.event("materials")
 def event_panel(event: Event, enrollment, user) -> dict | None:
-    """How many materials the event has, for those who may see them (services.can_see,
-    from the viewer's active enrolment already loaded), else None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if not ((enrollment is not None and enrollment.status in PARTICIPANT_STATUSES)
-            or can_see_backstage(user, event)):
+    """How many materials the event has, for those who may see them (read from the viewer's
+    active enrolment already loaded), else None."""
+    if not sees_materials(user, event, enrollment):
         return None
     return _count(event)
 

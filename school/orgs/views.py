@@ -21,7 +21,7 @@ from school.extensions import db
 from school.orgs import importer, services
 from school.orgs.forms import BranchForm, ImportForm, OrganizationForm, RegionForm, UnionForm
 from school.orgs.models import Branch, PrimaryOrganization, Region, SectoralUnion
-from school.permissions import ADMIN, PUBLIC, STAFF, allow, can_see_branch
+from school.permissions import ADMIN, PUBLIC, STAFF, allow, can_see_branch, load
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
@@ -172,9 +172,7 @@ def new_organization():
 @bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
 @allow(STAFF)
 def edit_organization(org_id: int):
-    org = get_or_404(PrimaryOrganization, org_id)
-    if not can_see_branch(current_user, org.branch_id):
-        abort(404)
+    org = load(PrimaryOrganization, org_id, "see_branch")
     form = OrganizationForm(obj=org)
     _org_choices(form)
     return _save(form, lambda d: services.save_organization(org, d, current_user),

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from school.catalog.models import Event, Program
+from school.catalog.models import Program
 from school.core.edge import attempt
 from school.core.exports import download
 from school.core.utils import get_or_404, optional_int
@@ -19,7 +19,7 @@ from school.permissions import (
     STAFF,
     allow,
     coordinator_scope,
-    manages_event,
+    load_event,
     visible_branch_ids,
 )
 from school.planning import actuals, calendar, exports
@@ -148,9 +148,7 @@ def actuals_page():
 @bp.route("/events/<int:event_id>/costs", methods=["GET", "POST"])
 @allow(STAFF)
 def event_costs(event_id: int):
-    event = get_or_404(Event, event_id)
-    if not manages_event(current_user, event):
-        abort(404)
+    event = load_event(event_id, "manage")
     errors: dict[str, str] = {}
     values = {line.value: request.form.get(line.value, "") for line in BudgetLine}
     if request.method == "POST":

@@ -28,21 +28,9 @@ from school.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStat
 from school.enrollment.rules import enrolment_place
 from school.errors import DomainError
 from school.extensions import db
-from school.permissions import manages_event
 
 ON_RECORD = (EnrollmentStatus.confirmed, EnrollmentStatus.completed,
              EnrollmentStatus.not_completed)
-
-
-def has_ended(event: Event, now: datetime | None = None) -> bool:
-    """All the event's sessions are over (an event without sessions has not ended)."""
-    ends = [s.ends_at for s in event.sessions]
-    return bool(ends) and max(ends) <= (now or utcnow())
-
-
-def can_record(user, event: Event) -> bool:
-    """Admins, and the coordinators who organise the event (their branch's own events)."""
-    return manages_event(user, event)
 
 
 def _check_open_record(event: Event) -> None:

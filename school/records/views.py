@@ -12,26 +12,21 @@ from school.accounts.models import User
 from school.accounts.services import people_query
 from school.catalog.models import Event
 from school.core.edge import KeptUpload, apply_upload, attempt
-from school.core.utils import get_or_404, paginate
+from school.core.utils import paginate
 from school.enrollment import nominations
 from school.enrollment.forms import NominateForm, UploadForm
 from school.extensions import db, limiter
-from school.permissions import STAFF, allow, can_see_branch
+from school.permissions import STAFF, allow, can_see_branch, load_event
 from school.records import services
 
 bp = Blueprint("records", __name__)
 KIND = "record-list"
 
 
-@bp.app_template_global()
-def event_has_ended(event: Event) -> bool:
-    return services.has_ended(event)
-
-
 def _record_or_404(event_id: int) -> Event:
     """A recorded event the current person organises; 404 otherwise."""
-    event = get_or_404(Event, event_id)
-    if not event.recorded_after or not services.can_record(current_user, event):
+    event = load_event(event_id, "manage")  # its organisers (the branch's own events)
+    if not event.recorded_after:
         abort(404)
     return event
 

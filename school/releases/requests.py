@@ -27,7 +27,6 @@ from school.certificates import documents
 from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.enrollment.rules import first_start
 from school.errors import DomainError
 from school.extensions import db
 from school.mail import absolute_url, pending_mail, queue_mail
@@ -294,7 +293,7 @@ def answer_url(request: ReleaseRequest) -> str:
 
 def answer_deadline(request: ReleaseRequest) -> datetime:
     """Answers are taken (and changed) until the first session starts."""
-    return first_start(request.event)
+    return request.event.first_start
 
 
 def request_for_token(request_id: int, token: str) -> ReleaseRequest:

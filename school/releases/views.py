@@ -17,7 +17,7 @@ from school.core.utils import get_or_404, optional_int, paginate
 from school.errors import DomainError
 from school.extensions import db, limiter
 from school.orgs.models import SectoralUnion
-from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, allow, can_see_branch
+from school.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, allow, load
 from school.releases import queries, receivers, requests, services
 from school.releases.forms import AgreementForm, AnswerForm, EmployerForm, OwnEmployerForm, SendForm
 from school.releases.models import (
@@ -39,10 +39,7 @@ def _answer_limit() -> str:
 
 
 def _request_or_404(request_id: int) -> ReleaseRequest:
-    release = db.session.get(ReleaseRequest, request_id)
-    if release is None or not can_see_branch(current_user, release.branch_id):
-        abort(404)
-    return release
+    return load(ReleaseRequest, request_id, "see_branch")
 
 
 # --- requests -------------------------------------------------------------------------------

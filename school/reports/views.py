@@ -11,11 +11,11 @@ from school.accounts.models import Category
 from school.audit.services import record
 from school.catalog.models import EventFormat, EventKind, Program
 from school.core.edge import attempt
-from school.core.utils import get_or_404, optional_int, page_arg, paginate
+from school.core.utils import optional_int, page_arg, paginate
 from school.errors import DomainError
 from school.extensions import db, write_transaction
 from school.orgs.models import Branch, Region, SectoralUnion
-from school.permissions import ADMIN, STAFF, allow, can_see_branch, scope_to_branches
+from school.permissions import ADMIN, STAFF, allow, load, scope_to_branches
 
 # Importing the models here registers the feature's tables and indexes with the metadata
 # (school/__init__.py's _init_models does not list this feature).
@@ -242,10 +242,7 @@ def plans():
 
 
 def _visible_branch(branch_id: int) -> Branch:
-    branch = get_or_404(Branch, branch_id)
-    if not can_see_branch(current_user, branch.id):
-        abort(404)
-    return branch
+    return load(Branch, branch_id, "see_branch")
 
 
 @bp.route("/reports/plans/<int:branch_id>/<int:year>", methods=["GET", "POST"])

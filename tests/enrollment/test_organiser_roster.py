@@ -9,8 +9,7 @@ import io
 
 from openpyxl import load_workbook
 
-from school.attendance.services import can_mark
-from school.permissions import sees_all_participants
+from school.permissions import can_mark, sees_all_participants
 
 
 def _world(make_union, make_branch, make_user, make_event, make_enrollment):

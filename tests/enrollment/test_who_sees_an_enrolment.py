@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from school.certificates.services import can_see_enrollment
 from school.extensions import db
+from school.permissions import sees_enrollment as can_see_enrollment
 
 
 def test_one_rule_for_who_sees_an_enrolment(make_user, make_event, make_union,
@@ -16,7 +16,7 @@ def test_one_rule_for_who_sees_an_enrolment(make_user, make_event, make_union,
     db.session.commit()
     enrolment = make_enrollment(make_event(starts_on=date.today() - timedelta(days=9)),
                                 person, "completed")
-    from school.enrollment.services import can_manage
+    from school.permissions import manages_enrollment as can_manage
 
     coordinator = make_user("coordinator", coordinator_of=union)
     assert can_see_enrollment(coordinator, enrolment) == can_manage(coordinator, enrolment)
