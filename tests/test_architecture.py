@@ -32,8 +32,15 @@ def documented_order() -> list[str]:
     return names
 
 
+def shared_packages() -> set[str]:
+    """Packages the document names on its "Shared packages:" line: used by every feature,
+    they may import `core` and the features' models, nothing else of theirs."""
+    line = re.search(r"^Shared packages:(.*)$", DOCUMENT.read_text(encoding="utf-8"), re.M)
+    return set(re.findall(r"`([a-z_]+)`", line.group(1))) if line else set()
+
+
 def feature_packages() -> set[str]:
-    return {p.parent.name for p in SCHOOL.glob("*/__init__.py")}
+    return {p.parent.name for p in SCHOOL.glob("*/__init__.py")} - shared_packages()
 
 
 def _imported_modules(tree: ast.AST, module: str, is_package: bool):
@@ -101,6 +108,25 @@ def test_no_feature_imports_a_feature_above_it():
     assert found == [], (
         f"{len(found)} import(s) against ARCHITECTURE.md's direction (send a signal, fill a "
         "registry, or move the module up):\n" + "\n".join(found))
+
+
+def test_shared_packages_import_only_the_features_models():
+    features = feature_packages()
+    found = []
+    for package in sorted(shared_packages()):
+        for path in sorted((SCHOOL / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            is_package = parts[-1] == "__init__"
+            module = ".".join(parts[:-1] if is_package else parts)
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for line, name in _imported_modules(tree, module, is_package):
+                bits = name.split(".")
+                if len(bits) > 2 and bits[0] == "school" and bits[1] in features - {"core"} \
+                        and bits[2] != "models" and not _is_attribute(".".join(bits[:3])):
+                    found.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert shared_packages() <= {p.parent.name for p in SCHOOL.glob("*/__init__.py")}
+    assert found == [], "a shared package imports more than a feature's models:\n" + \
+        "\n".join(found)
 
 
 def test_the_walk_sees_imports_inside_functions(tmp_path):
