@@ -107,28 +107,7 @@ def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
     raw, errors = _raw_rows(data)
     if errors:
         return [], errors
-    if not raw:
-        return [], [str(_l("The file has no rows."))]
-    columns = upload_header()
-    keys = columns.keys(raw[0][1])
-    missing = [columns.labels([c]) for c in REQUIRED if c not in keys]
-    if "iin" not in keys and "email" not in keys:
-        missing.append(" / ".join((columns.labels(["iin"]), columns.labels(["email"]))))
-    if missing:
-        return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
-    table = []
-    for line, values in raw[1:]:
-        cells = {}
-        for key, value in zip(keys, values, strict=False):
-            if key and key not in cells:
-                cells[key] = _clean(value)
-        if any(cells.values()):
-            table.append((line, cells))
-    if len(table) > MAX_ROWS:
-        return [], [str(_l("The file has more than %(n)d rows.", n=MAX_ROWS))]
-    if not table:
-        return [], [str(_l("The file has no rows."))]
-    return table, []
+    return upload_header().people_rows(raw, REQUIRED, _clean, MAX_ROWS)
 
 
 def _date(text: str) -> date | None:

@@ -17,7 +17,7 @@ school/commissions/vocabulary.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import force_locale
@@ -127,6 +127,33 @@ class Header:
         """Headers in the reader's language, for a message about missing columns."""
         by_key = {c.key: c for c in self.columns}
         return ", ".join(str(by_key[k].label) if k in by_key else k for k in keys)
+
+    def people_rows(self, raw: list, required: Iterable[str], clean: Callable[[object], str],
+                    max_rows: int) -> tuple[list[tuple[int, dict]], list[str]]:
+        """A people upload's rows (line, {column: cleaned text}) under its header row, or
+        the reasons it is refused: a required column missing, neither IIN nor e-mail (one
+        of them finds the person), no row at all, more than `max_rows`."""
+        if not raw:
+            return [], [str(_l("The file has no rows."))]
+        keys = self.keys(raw[0][1])
+        missing = [self.labels([c]) for c in required if c not in keys]
+        if "iin" not in keys and "email" not in keys:
+            missing.append(" / ".join((self.labels(["iin"]), self.labels(["email"]))))
+        if missing:
+            return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
+        rows = []
+        for line, values in raw[1:]:
+            cells: dict[str, str] = {}
+            for key, value in zip(keys, values, strict=False):
+                if key and key not in cells:
+                    cells[key] = clean(value)
+            if any(cells.values()):
+                rows.append((line, cells))
+            if len(rows) > max_rows:
+                return [], [str(_l("The file has more than %(n)d rows.", n=max_rows))]
+        if not rows:
+            return [], [str(_l("The file has no rows."))]
+        return rows, []
 
 
 # --- the shared tables ---------------------------------------------------------------------

@@ -109,29 +109,7 @@ def read_table(data: bytes) -> tuple[list[tuple[int, dict]], list[str]]:
         raw = read_sheet(data, LIMITS)  # bounded: an upload bomb is refused early
     except UploadRefused as e:
         return [], [str(e.message)]
-    if not raw:
-        return [], [str(_l("The file has no rows."))]
-    _header_line, header = raw[0]
-    columns = upload_header()
-    keys = columns.keys(header)
-    missing = [columns.labels(["full_name"])] if "full_name" not in keys else []
-    if "iin" not in keys and "email" not in keys:
-        missing.append(" / ".join((columns.labels(["iin"]), columns.labels(["email"]))))
-    if missing:
-        return [], [str(_l("Missing columns: %(cols)s", cols=", ".join(missing)))]
-    rows = []
-    for line, values in raw[1:]:
-        cells = {}
-        for key, value in zip(keys, values, strict=False):
-            if key and key not in cells:
-                cells[key] = _clean(value)
-        if any(cells.values()):
-            rows.append((line, cells))
-        if len(rows) > MAX_ROWS:
-            return [], [str(_l("The file has more than %(n)d rows.", n=MAX_ROWS))]
-    if not rows:
-        return [], [str(_l("The file has no rows."))]
-    return rows, []
+    return upload_header().people_rows(raw, ("full_name",), _clean, MAX_ROWS)
 
 
 # --- checking ----------------------------------------------------------------------------
