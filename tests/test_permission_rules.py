@@ -3,6 +3,8 @@ loader that 404s, and the templates' `can(...)`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask_login import AnonymousUserMixin
 
@@ -142,3 +144,20 @@ def test_no_template_tests_roles_itself(app):
         if re.search(r"current_user\.(is_admin|has_role)", path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_a_sheet_is_changed_while_the_event_runs_and_after_completion_by_admins_only(
+        make_user, make_event):
+    instructor, admin = make_user("instructor"), make_user("admin")
+    running = make_event(instructors=[instructor])
+    completed = make_event(status=EventStatus.completed, instructors=[instructor])
+    assert can(instructor, "edit_marks", running) and can(admin, "edit_marks", running)
+    assert not can(instructor, "edit_marks", completed)
+    assert can(admin, "edit_marks", completed)
+
+
+def test_an_event_ends_with_its_last_session(make_event):
+    event = make_event(sessions=2)
+    last = max(s.ends_at for s in event.sessions)
+    assert event.last_end == last
+    assert event.has_ended(last) and not event.has_ended(last - timedelta(minutes=1))

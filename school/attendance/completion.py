@@ -89,8 +89,7 @@ def complete_event(event: Event, actor: User, *, now: datetime | None = None) ->
     sessions = list(event.sessions)
     if not sessions:
         raise DomainError("no_sessions", _l("The event has no sessions."))
-    last_end = max(s.ends_at for s in sessions)
-    if last_end > now:
+    if not event.has_ended(now):
         raise DomainError(
             "event_not_finished",
             _l("The event can be completed once its last session has ended."),

@@ -43,7 +43,15 @@ from school.core.utils import optional_int, paginate
 from school.dbtypes import utcnow
 from school.enrollment.models import SEAT_STATUSES, Enrollment
 from school.extensions import db, limiter
-from school.permissions import SIGNED_IN, STAFF, TEACHING, allow, can_complete, load_event
+from school.permissions import (
+    SIGNED_IN,
+    STAFF,
+    TEACHING,
+    allow,
+    can_complete,
+    edits_marks,
+    load_event,
+)
 from school.timeutil import local_datetime, local_today
 
 bp = Blueprint("attendance", __name__)
@@ -61,12 +69,6 @@ def _session_of(event: Event, session_id: int | None) -> EventSession:
     if session is None or session.event_id != event.id:
         abort(404)
     return session
-
-
-def _editable(event: Event) -> bool:
-    if event.status is EventStatus.published:
-        return True
-    return event.status is EventStatus.completed and current_user.is_admin
 
 
 # --- the sheet ------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def _render_sheet(event: Event, form: SheetForm, view: str):
         "attendance/sheet.html",
         event=event, sheet=sheet, form=form, grid=grid, selected=selected,
         statuses=list(AttendanceStatus), style=STATUS_STYLE,
-        editable=_editable(event), completed=event.status is EventStatus.completed,
+        editable=edits_marks(current_user, event), completed=event.status is EventStatus.completed,
         can_complete=can_complete(current_user, event)
         and event.status is EventStatus.published,
         finished=finished, timing=timing, now=now, actions=EmptyForm(),

@@ -239,7 +239,7 @@ def publish_event(event: Event, actor: User, *, as_record: bool = False) -> Even
         raise DomainError("status_transition", _l("Only a draft can be published."))
     if not event.sessions:
         raise no_sessions()
-    ended = max(s.ends_at for s in event.sessions) <= now()
+    ended = event.has_ended(now())
     if ended and not as_record:
         raise DomainError("event_ended", _l(
             "This event has already ended. Publish it only as a record of an event that "

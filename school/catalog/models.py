@@ -261,10 +261,15 @@ class Event(db.Model):
         enrolment, nobody is moved into it."""
         return (now or utcnow()) >= self.first_start
 
+    @property
+    def last_end(self) -> datetime | None:
+        """When its last session ends (None without sessions)."""
+        return max((s.ends_at for s in self.sessions), default=None)
+
     def has_ended(self, now: datetime | None = None) -> bool:
         """All its sessions are over (an event without sessions has not ended)."""
-        ends = [s.ends_at for s in self.sessions]
-        return bool(ends) and max(ends) <= (now or utcnow())
+        last_end = self.last_end
+        return last_end is not None and last_end <= (now or utcnow())
 
     def is_current(self, today: date) -> bool:
         """Published and not past its last day: what a person's "My trainings" lists."""

@@ -181,7 +181,7 @@ def invite_attendees(event: Event, *, now: datetime | None = None) -> int:
         .options(joinedload(Enrollment.user))
         .order_by(Enrollment.id)
     )
-    last_end = max((s.ends_at for s in event.sessions), default=now)
+    last_end = event.last_end or now
     mail = now - last_end <= timedelta(days=answer_days())
     new = 0
     for enrollment in enrollments:

@@ -134,6 +134,18 @@ def can_mark(user, event) -> bool:
     return teaches(user, event) or sees_all_participants(user, event)
 
 
+@named("edit_marks")
+def edits_marks(user, event) -> bool:
+    """Whether the sheet of an event its reader may mark can still be changed: while the
+    event runs, and after completion only by admins (a correction re-evaluates who
+    completed)."""
+    from school.catalog.models import EventStatus
+
+    if event.status is EventStatus.published:
+        return True
+    return event.status is EventStatus.completed and signed_in(user) and user.is_admin
+
+
 @named("complete")
 def can_complete(user, event) -> bool:
     """Completion decides certificates: admins and the managing coordinators only."""
