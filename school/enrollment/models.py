@@ -47,6 +47,10 @@ class EnrollmentStatus(LabelledEnum):
     def is_cancellable(self) -> bool:
         return self in CANCELLABLE_STATUSES
 
+    @property
+    def is_transferable(self) -> bool:
+        return self in TRANSFERABLE_STATUSES
+
 
 # Statuses that still count as "enrolled": at most one such row per person and event.
 ACTIVE_STATUSES = frozenset(
@@ -75,6 +79,8 @@ CANCELLABLE_STATUSES = (
     EnrollmentStatus.confirmed,
     EnrollmentStatus.waitlisted,
 )
+# - rows an organiser may move to another date of the programme (school/enrollment/transfers.py).
+TRANSFERABLE_STATUSES = (EnrollmentStatus.confirmed, EnrollmentStatus.waitlisted)
 _ACTIVE_SQL = "status IN ('pending', 'confirmed', 'waitlisted', 'completed', 'not_completed')"
 
 

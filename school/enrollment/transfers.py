@@ -35,7 +35,6 @@ from school.extensions import db
 from school.permissions import manages_enrollment
 
 S = EnrollmentStatus
-TRANSFERABLE = (S.confirmed, S.waitlisted)
 
 
 def targets(enrollment: Enrollment, now: datetime | None = None) -> list[Event]:
@@ -62,7 +61,7 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
     enrollment = reload(enrollment)
     if not manages_enrollment(actor, enrollment):
         raise DomainError("forbidden", _l("You cannot change this enrolment."), status=403)
-    if enrollment.status not in TRANSFERABLE:
+    if not enrollment.status.is_transferable:
         raise DomainError("not_transferable",
                           _l("Only a confirmed or waitlisted person can be moved."))
     if target.program_id != source.program_id:
