@@ -311,6 +311,9 @@ def _register_hooks(app: Flask) -> None:
 
     app.add_template_global(salutation)  # every mail's first line
     app.add_template_global(sign_off)  # and its last
+    from school.mail import send_committed
+
+    app.after_request(send_committed)  # letters written under a lock, rendered after COMMIT
 
     @app.context_processor
     def _template_globals():

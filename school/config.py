@@ -143,6 +143,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CERTIFICATE_DEMO_LIMIT": int(env.get("CERTIFICATE_DEMO_LIMIT", 450)),
         # Anonymous catalogue and event pages are served from a cache this many seconds.
         "PAGE_CACHE_SECONDS": float(env.get("PAGE_CACHE_SECONDS", 5)),
+        # How long the event lock may be held before it is logged, and a file that gets
+        # every hold in milliseconds (bench/ sets it; empty in production).
+        "LOCK_HOLD_WARN_MS": float(env.get("LOCK_HOLD_WARN_MS", 250)),
+        "LOCK_HOLD_LOG": env.get("LOCK_HOLD_LOG", ""),
         # The JSON API: requests per token (or per address without one); webhook delivery.
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "300 per minute"),
         "WEBHOOK_RETRY_DELAYS": env.get("WEBHOOK_RETRY_DELAYS", "10,60,300,1800,7200"),

@@ -83,6 +83,10 @@ def set_write_intent(value: bool) -> contextvars.Token:
     return _write_intent.set(value)
 
 
+def reset_write_intent(token: contextvars.Token) -> None:
+    _write_intent.reset(token)
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """Run a read-then-write unit of work that holds the database write lock from its start.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.header import Header
 from email.message import Message
@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import event
 
 from school.core.text import one_line
-from school.extensions import db
+from school.extensions import db, reset_write_intent, set_write_intent
 
 _URL = re.compile(r"https?://[^\s<>\"»]+")
 
@@ -110,17 +110,36 @@ def build_message(to: str, template: str, *, locale: str | None = None,
 # --- letters sent after the commit ---------------------------------------------------------
 
 _QUEUE_KEY = "outgoing_mail"
+_LATER_KEY = "outgoing_mail_unrendered"  # (to, template, locale, context) of this transaction
+_READY_KEY = "outgoing_mail_committed"  # the same, committed: rendered after the request
 _suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "mail_suppressed", default=False
 )
 
 
+class Later:
+    """A letter's value worked out when the letter is rendered, after COMMIT (a waiting-list
+    position: counting the queue need not happen under the event's lock)."""
+
+    def __init__(self, compute: Callable[[], object]):
+        self.compute = compute
+
+
 def queue_mail(to: str | None, template: str, *, locale: str | None = None,
-               attachments=(), **context) -> None:
+               attachments=(), after_commit: bool = False, **context) -> None:
     """Render a letter now and send it after the current transaction commits;
-    `attachments`: (file name, content, MIME type) triples."""
+    `attachments`: (file name, content, MIME type) triples.
+
+    `after_commit=True` (letters written under an event's lock): inside a request, the
+    letter is rendered only once the transaction committed, from the rows as committed,
+    so the lock is not held while templates render (issue 15). Values wrapped in `Later`
+    are worked out then. Outside a request (CLI, jobs) it is rendered at once."""
     if not to or _suppressed.get():
         return
+    if after_commit and has_request_context() and not attachments:
+        db.session().info.setdefault(_LATER_KEY, []).append((to, template, locale, context))
+        return
+    context = {k: v.compute() if isinstance(v, Later) else v for k, v in context.items()}
     message = build_message(to, template, locale=locale, **context)
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)
@@ -156,6 +175,8 @@ def _send_after_commit(session) -> None:
     # nomination list is enrolled in one): only the outermost COMMIT may send.
     if session.in_nested_transaction():
         return
+    if later := session.info.pop(_LATER_KEY, None):
+        session.info.setdefault(_READY_KEY, []).extend(later)
     messages = session.info.pop(_QUEUE_KEY, None)
     for message in messages or ():
         try:
@@ -170,3 +191,25 @@ def _drop_unsent(session, transaction) -> None:
     # leak into the next transaction. A savepoint ending leaves the outer one's letters.
     if transaction.parent is None:
         session.info.pop(_QUEUE_KEY, None)
+        session.info.pop(_LATER_KEY, None)
+
+
+def send_committed(response):
+    """after_request: render and send the letters queued with `after_commit=True` whose
+    transaction committed. The event's lock is gone by now; the rows are read again (a
+    plain read: on SQLite it must not take the write lock again)."""
+    letters = db.session().info.pop(_READY_KEY, None)
+    if not letters:
+        return response
+    token = set_write_intent(False)
+    try:
+        for to, template, locale, context in letters:
+            try:
+                values = {k: v.compute() if isinstance(v, Later) else v
+                          for k, v in context.items()}
+                build_message(to, template, locale=locale, **values).send()
+            except Exception:  # the change stands; the letter is logged as lost
+                current_app.logger.exception("could not send mail %s to %s", template, to)
+    finally:
+        reset_write_intent(token)
+    return response

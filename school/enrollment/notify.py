@@ -11,7 +11,7 @@ from flask import current_app
 
 from school import signals
 from school.enrollment.models import Enrollment, EnrollmentStatus
-from school.mail import absolute_url, queue_mail
+from school.mail import Later, absolute_url, queue_mail
 
 
 def _mail_context(enrollment: Enrollment, **extra) -> dict:
@@ -20,7 +20,7 @@ def _mail_context(enrollment: Enrollment, **extra) -> dict:
         "user": enrollment.user,
         "event": event,
         "enrollment": enrollment,
-        "starts_at": event.first_start,
+        "starts_at": Later(lambda: event.first_start),  # not read under the lock
         "my_link": absolute_url("enrollment.my"),
         "event_link": f"{current_app.config['BASE_URL']}/events/{event.id}",
         **extra,
@@ -28,9 +28,11 @@ def _mail_context(enrollment: Enrollment, **extra) -> dict:
 
 
 def tell(enrollment: Enrollment, template: str, **extra) -> None:
-    """Queue templates/mail/enrollment_<template> to the enrolment's person."""
+    """Queue templates/mail/enrollment_<template> to the enrolment's person. Called under
+    the event's lock, so in a request the letter is rendered after COMMIT (school.mail
+    `after_commit`); `extra` values may be `Later`."""
     user = enrollment.user
-    queue_mail(user.email, f"enrollment_{template}", locale=user.locale,
+    queue_mail(user.email, f"enrollment_{template}", locale=user.locale, after_commit=True,
                **_mail_context(enrollment, **extra))
 
 

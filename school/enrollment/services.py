@@ -26,7 +26,7 @@ from school import signals
 from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.locking import lock_event
-from school.catalog.models import ApprovalMode, Event, EventQuota
+from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
 from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment import rows, twostep
@@ -57,6 +57,7 @@ from school.enrollment.seats import (  # noqa: F401  (Seats, fill_free_seats, wa
 from school.enrollment.seats import queue as _queue  # noqa: F401  (tests)
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import Later
 from school.permissions import can_see_branch, manages_enrollment
 
 S = EnrollmentStatus
@@ -100,7 +101,11 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
     """
     now = now or utcnow()
     actor = actor if actor is not None and actor.id != user.id else None
-    event = lock_event(event.id)
+    # Everything that does not count seats is decided before the event's lock, which a
+    # crowd enrolling at once takes in turn (issue 15): under it only the count, the row,
+    # its audit entry and the other features' rows (receivers) remain; letters render
+    # after COMMIT. The partial unique index stops a second enrolment racing past the
+    # check below.
     check_open(event, now)
     if not event.program.is_for(user.category):
         raise DomainError(
@@ -110,6 +115,10 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
         raise DomainError("already_enrolled", _l("You are already enrolled in this event."))
     region_id, union_id, branch_id = enrolment_place(user)
     _check_branch_for_quotas(event, branch_id, actor)
+
+    event = lock_event(event.id)
+    if event.status is not EventStatus.published:  # cancelled while we were checking
+        raise DomainError("event_not_open", _l("This event is not open for enrolment."))
 
     enrollment = Enrollment(
         event_id=event.id,
@@ -138,7 +147,7 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
     if enrollment.status is S.confirmed:
         tell(enrollment, "confirmed", nominated=actor is not None)
     elif enrollment.status is S.waitlisted:
-        tell(enrollment, "waitlisted", position=waitlist_position(enrollment),
+        tell(enrollment, "waitlisted", position=Later(lambda: waitlist_position(enrollment)),
               nominated=actor is not None)
     return enrollment
 
@@ -189,7 +198,7 @@ def approve(enrollment: Enrollment, actor: User, *, now: datetime | None = None)
     db.session.flush()
     record(actor, "enrollment.approve", enrollment, status=enrollment.status.value)
     signal_status(enrollment)
-    tell(enrollment, "approved", position=waitlist_position(enrollment))
+    tell(enrollment, "approved", position=Later(lambda: waitlist_position(enrollment)))
     return enrollment
 
 

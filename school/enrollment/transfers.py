@@ -32,6 +32,7 @@ from school.enrollment.rules import active_enrollment, clean_reason, reload
 from school.enrollment.seats import Seats, fill_free_seats, waitlist_position
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import Later
 from school.permissions import manages_enrollment
 
 S = EnrollmentStatus
@@ -99,7 +100,7 @@ def transfer(enrollment: Enrollment, target: Event, actor: User, reason: str, *,
            reason=reason)
     signals.enrollment_cancelled.send(enrollment=enrollment)
     signal_status(new)
-    tell(new, "transferred", old_event=source, position=waitlist_position(new))
+    tell(new, "transferred", old_event=source, position=Later(lambda: waitlist_position(new)))
     if was_confirmed:
         fill_free_seats(source, now=now)
     return new

@@ -26,6 +26,7 @@ from school.enrollment.rules import clean_reason, reload
 from school.enrollment.seats import Seats, end_enrollment, fill_free_seats, place, waitlist_position
 from school.errors import DomainError
 from school.extensions import db
+from school.mail import Later
 from school.permissions import can_see_branch
 
 S = EnrollmentStatus
@@ -99,7 +100,7 @@ def approve(enrollment: Enrollment, actor: User, *, now: datetime | None = None)
     record(actor, "enrollment.approve", enrollment, status=enrollment.status.value,
            step=CENTRE_STEP)
     signal_status(enrollment)
-    tell(enrollment, "approved", position=waitlist_position(enrollment))
+    tell(enrollment, "approved", position=Later(lambda: waitlist_position(enrollment)))
     return enrollment
 
 

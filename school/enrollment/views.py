@@ -86,14 +86,13 @@ def enroll(event_id: int):
     with attempt() as done:
         enrollment = services.enroll(event, _me())
         status = enrollment.status
-        position = services.waitlist_position(enrollment)
     if not done:
         return redirect(back)
     if status is EnrollmentStatus.confirmed:
         flash(_("You are enrolled. A confirmation has been sent to your e-mail."), "success")
-    elif status is EnrollmentStatus.waitlisted:
+    elif status is EnrollmentStatus.waitlisted:  # counted after COMMIT, not under the lock
         flash(_("The event is full. You are on the waiting list at position %(n)d.",
-                n=position), "info")
+                n=services.waitlist_position(enrollment) or 1), "info")
     elif _notices.approver_of(enrollment) is not None:
         flash(_("Your request has been sent to the coordinator of your branch for approval."),
               "info")
