@@ -10,7 +10,8 @@ process) and splits the mean time of a request into:
 - render: Jinja rendering, less the SQL run from inside templates (lazy loads: each one is
   a query the view should have issued up front; their number is shown on its own);
 - rest: routing, the view's Python, Babel, CSRF, the session cookie, response handling.
-`--cprofile PAGE [--sort tottime]` prints cProfile's top functions for one page instead.
+`--cprofile PAGE [--sort tottime]` prints cProfile's top functions for one page instead;
+`--statements PAGE` the statements one request of that page issues, with their times.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Clock:
         self.reset()
         self.rendering = 0
         self.in_user = False
+        self.log: list | None = None
 
     def reset(self) -> None:
         self.sql = self.user = self.render = self.render_sql = 0.0
@@ -49,6 +51,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--cprofile", metavar="PAGE")
+    parser.add_argument("--statements", metavar="PAGE")
     parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative, "
                         "tottime")
     args = parser.parse_args()
@@ -83,6 +86,8 @@ def main() -> int:
             return
         clock.sql += spent
         clock.statements += 1
+        if clock.log is not None:
+            clock.log.append((spent, " ".join(statement.split())[:150]))
         if clock.rendering:
             clock.render_sql += spent
             clock.template_statements += 1
@@ -117,7 +122,7 @@ def main() -> int:
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     clients: dict = {}
     for email, name, path in PAGES:
-        if args.cprofile and name != args.cprofile:
+        if (args.cprofile or args.statements) and name not in (args.cprofile, args.statements):
             continue
         if email not in clients:
             client = app.test_client()
@@ -128,6 +133,12 @@ def main() -> int:
         client, url = clients[email], path.format(event=event_id, mine=mine)
         if client.get(url).status_code != 200:
             raise SystemExit(f"{url} did not answer 200 for {email}")
+        if args.statements:
+            clock.log = []
+            client.get(url)
+            for spent, text in clock.log:
+                print(f"{spent * 1000:7.2f} ms  {text}")
+            return 0
         if args.cprofile:
             profile = cProfile.Profile()
             profile.enable()

@@ -13,8 +13,10 @@ What can move a figure (services.py's module docstring says what counts): an enr
 entering or leaving `completed`, or a completed one changing person, event or snapshot
 (merging duplicates, corrections); a certificate issued, revoked or deleted (a reissue keeps
 the person trained); an event's end date, programme, kind or format; closing or reopening
-a year; a branch moving under another (a branch's figures include its local unions). ORM
-bulk UPDATE/DELETE statements on those tables raise it too.
+a year; a branch moving under another (a branch's figures include its local unions) or to
+another region; a commission membership, body or requirement changing (the report page's
+"commission members trained"). ORM bulk UPDATE/DELETE statements on those tables raise it
+too.
 """
 
 from __future__ import annotations
@@ -57,11 +59,17 @@ _WATCHED = {
     "Enrollment": ("user_id", "event_id", "region_id", "union_id", "branch_id", "category"),
     "Event": ("ends_on", "program_id", "kind", "format"),
     "Certificate": ("revoked_at", "enrollment_id"),
-    "Branch": ("parent_id",),
+    "Branch": ("parent_id", "region_id"),
     "ClosedYear": (),
     "ClosedYearRow": (),
+    # The commissions' "members trained" on the report page: who sits on which body, the
+    # body's kind and branch, which programmes count for it.
+    "Member": (),
+    "Body": (),
+    "Requirement": (),
 }
-_TABLES = {"enrollment", "event", "certificate", "branch", "closed_year", "closed_year_row"}
+_TABLES = {"enrollment", "event", "certificate", "branch", "closed_year", "closed_year_row",
+           "commission_member", "commission_body", "commission_requirement"}
 
 
 def _changed(obj, attrs) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from school.accounts.models import Category, User
 from school.catalog.models import Event, Program
 from school.certificates.models import Certificate
+from school.commissions.reporting import RegionFigure, trained_by_region
 from school.enrollment.models import Enrollment, EnrollmentStatus
 from school.extensions import db
 from school.orgs.models import Branch, Region
@@ -258,3 +259,21 @@ def participants_query(year: int, user: User, filters: Filters = Filters()):
         .order_by(Region.sort_order, Branch.name_ru, User.full_name, Event.ends_on,
                   base.c.enrollment_id)
     )
+
+
+def commission_figures(year: int, user: User) -> tuple[list, int]:
+    """The commissions feature's "members trained" by region for the report page, cached
+    like the trend: the generation is raised by commission memberships too (freshness.py).
+    A reader's scope is part of the key, as the figures are scoped to their branches."""
+    def compute() -> dict:
+        figures, total = trained_by_region(year, user)
+        return {"figures": [[f.region.id if f.region else None, f.people] for f in figures],
+                "total": total}
+
+    key = {"year": year, "scope": Scope.of(user).describe()}
+    found = freshness.cached("commissions-trained", key, compute)
+    ids = [rid for rid, _ in found["figures"] if rid is not None]
+    regions = {r.id: r for r in db.session.scalars(select(Region).where(Region.id.in_(ids)))
+               } if ids else {}
+    return ([RegionFigure(regions.get(rid), people) for rid, people in found["figures"]],
+            found["total"])

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from school.accounts.models import Category
 from school.audit.services import record
@@ -95,7 +96,8 @@ def _filter_choices(filters: services.Filters) -> dict:
         branch_q.join(Region, Region.id == Branch.region_id)
         .order_by(Branch.union_id, Region.sort_order, Branch.name_ru)
     ).all()
-    programs = db.session.scalars(select(Program).order_by(Program.code)).all()
+    programs = db.session.scalars(select(Program).order_by(Program.code).options(
+        lazyload(Program.audience_rows), lazyload(Program.signatories))).all()  # names only
     return {"unions": unions, "branches": branches, "programs": programs,
             "kinds": list(EventKind), "formats": list(EventFormat)}
 
@@ -182,6 +184,7 @@ def yearly():
         "reports/yearly.html", report=report, plan=plan, diffs=diffs, trend=trend,
         region_chart=region_chart, trend_chart=trend_chart, args=_page_args(year),
         choices=_filter_choices(filters), filters=filters, year=year,
+        commission_figures=services.commission_figures(year, current_user),
         this_year=local_today().year, confirm=ConfirmForm(), Category=Category,
     )
 

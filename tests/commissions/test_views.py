@@ -321,3 +321,32 @@ def test_every_post_refuses_anonymous_and_trainees(client, login, world):
     for path in posts[-3:]:
         assert client.post(path).status_code == 403, path
     assert db.session.get(Requirement, world["req"].id) is not None
+
+
+def test_the_reports_commission_figures_are_cached_until_a_membership_changes(
+        world, complete, make_member, make_user):
+    """The report page reads them through the report's cache (issue 15); a new member who
+    completed that year is counted at once, as a term ending before the year uncounts one."""
+    from school.commissions.reporting import trained_by_region
+    from school.reports import freshness
+    from school.reports.services import commission_figures
+
+    year = local_today().year - 1
+    complete(db.session.get(Member, world["member_a"].id).user, world["program"],
+             date(year, 5, 20))
+    outsider = make_user(branch=world["a"])
+    complete(outsider, world["program"], date(year, 6, 1))
+    admin = world["admin"]
+    figures, total = commission_figures(year, admin)
+    assert total == 1 == trained_by_region(year, admin)[1]
+    assert [f.region.id for f in figures] == [world["a"].region_id]
+    generation = freshness.generation()
+
+    make_member(world["body_a"], outsider)  # commits: the generation moves
+    assert freshness.generation() != generation
+    assert commission_figures(year, admin)[1] == 2 == trained_by_region(year, admin)[1]
+
+    member = db.session.get(Member, world["member_a"].id)
+    member.term_end = date(year - 1, 12, 31)
+    db.session.commit()
+    assert commission_figures(year, admin)[1] == 1 == trained_by_region(year, admin)[1]
