@@ -159,7 +159,9 @@ def event_page_options() -> tuple:
     return (
         with_program(), joinedload(Event.region),
         joinedload(Event.organizer_union), joinedload(Event.organizer_branch),
-        selectinload(Event.sessions), selectinload(Event.instructors),
+        selectinload(Event.sessions),
+        # The instructors' names only: not their role grants (User.grants is selectin).
+        selectinload(Event.instructors).lazyload(User.grants),
     )
 
 

@@ -47,7 +47,9 @@ class Certificate(db.Model):
     holder_name: Mapped[str] = mapped_column(String(200))  # as printed
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    # A certificate is listed far more often than downloaded: its PDF (~50 kB) is read
+    # only when asked for (issue 15: the event page and /my loaded it for nothing).
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

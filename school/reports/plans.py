@@ -17,6 +17,7 @@ from school.audit.services import record
 from school.errors import DomainError
 from school.extensions import db
 from school.orgs.models import Branch, Region, SectoralUnion
+from school.reports import freshness
 from school.reports.models import TrainingPlan
 from school.reports.rows import (
     Filters,
@@ -136,24 +137,14 @@ def plan_report(year: int, user: User, filters: Filters = Filters()) -> PlanRepo
     """
     scope = Scope.of(user)
     scope_filters = Filters(union_id=filters.union_id, branch_id=filters.branch_id)
-    base = rows(year, year, scope, scope_filters).subquery("r")
-    src = (
-        select(base.c.user_id, base.c.category, base.c.branch_id,
-               Branch.union_id.label("b_union"), Branch.region_id.label("b_region"))
-        .join(Branch, Branch.id == base.c.branch_id)
-    ).cte("plan_rows")
-    stmt, _cols = _levels(src, [
-        ("branch", ["branch_id"]),
-        ("union", ["b_union"]),
-        ("region", ["b_region"]),
-        ("category", ["category"]),
-        ("total", []),
-    ])
-    actual: dict[tuple[str, object], int] = {}
-    for level, branch_id, b_union, b_region, category, _p, people in db.session.execute(stmt):
-        key = {"branch": branch_id, "union": b_union, "region": b_region,
-               "category": _category(category), "total": None}[level]
-        actual[(level, key)] = people
+    # People trained move only with what moves the report's figures (freshness.py), so
+    # they are cached like them; the plans themselves are read each time.
+    key = {"year": year, "scope": scope.describe(), "filters": scope_filters.as_dict()}
+    actual: dict[tuple[str, object], int] = {
+        (level, _category(k) if level == "category" else k): people
+        for level, k, people in freshness.cached(
+            "plan-actual", key, lambda: _people_trained(year, scope, scope_filters))
+    }
 
     plan_q = _plan_scope(
         select(Branch.id, Branch.union_id, Branch.region_id, TrainingPlan.category,
@@ -198,6 +189,29 @@ def plan_report(year: int, user: User, filters: Filters = Filters()) -> PlanRepo
         categories=[line("category", c, c.label) for c in Category],
         scoped=scope.limited,
     )
+
+
+def _people_trained(year: int, scope: Scope, filters: Filters) -> list[list]:
+    """[level, key, distinct people] per branch, union, region (the branch's), category
+    and overall, in one statement (JSON-ready: the category by its value)."""
+    base = rows(year, year, scope, filters).subquery("r")
+    src = (
+        select(base.c.user_id, base.c.category, base.c.branch_id,
+               Branch.union_id.label("b_union"), Branch.region_id.label("b_region"))
+        .join(Branch, Branch.id == base.c.branch_id)
+    ).cte("plan_rows")
+    stmt, _cols = _levels(src, [
+        ("branch", ["branch_id"]),
+        ("union", ["b_union"]),
+        ("region", ["b_region"]),
+        ("category", ["category"]),
+        ("total", []),
+    ])
+    return [[level, {"branch": branch_id, "union": b_union, "region": b_region,
+                     "category": getattr(category, "value", category) or None,
+                     "total": None}[level], people]
+            for level, branch_id, b_union, b_region, category, _p, people
+            in db.session.execute(stmt)]
 
 
 def plan_overview(year: int, branch_ids: list[int]) -> dict[int, int]:

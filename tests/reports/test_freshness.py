@@ -121,3 +121,25 @@ def test_the_yearly_page_skips_the_decade_once_cached(h, client, login, statemen
     assert client.get("/reports/yearly?year=2025").status_code == 200
     assert len(statements) < first
     assert not [s for s in statements if "GROUP BY rows.year" in s]
+
+
+def test_the_plan_comparison_counts_people_from_the_cache_until_a_figure_can_change(
+        h, statements):
+    from school.reports import plans
+
+    def fresh_total():
+        found = plans._people_trained(2025, services.Scope.of(h.admin), Filters())
+        return next(n for level, _key, n in found if level == "total")
+
+    first = services.plan_report(2025, h.admin).total.actual
+    assert first == fresh_total() > 0
+    statements.clear()
+    assert services.plan_report(2025, h.admin).total.actual == first
+    assert not [s for s in statements if "plan_rows" in s]  # the cache
+
+    h.enrollments["p5E1"].status = EnrollmentStatus.completed  # p5 completes E1 (2025)
+    db.session.commit()
+    statements.clear()
+    after = services.plan_report(2025, h.admin).total.actual
+    assert [s for s in statements if "plan_rows" in s]
+    assert after == fresh_total() == first + 1
