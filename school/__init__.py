@@ -287,7 +287,9 @@ def _register_hooks(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and current_user.is_authenticated and request.endpoint not in (
+        # is_anonymous, not is_authenticated: after a view's COMMIT the person's row is
+        # expired, and is_authenticated (is_active) would read it again just for this.
+        if current_user and not current_user.is_anonymous and request.endpoint not in (
             "static", "bootstrap.static"
         ):
             # Everything a signed-in person is served is theirs: downloads too (send_file

@@ -118,8 +118,10 @@ class Program(db.Model):
     audience_rows: Mapped[list[ProgramAudience]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
+    # Read only for documents (certificates, letters), which load them with the programme:
+    # not with every page that names a programme (issue 15).
     signatories: Mapped[list[ProgramSignatory]] = relationship(
-        cascade="all, delete-orphan", order_by="ProgramSignatory.position", lazy="selectin"
+        cascade="all, delete-orphan", order_by="ProgramSignatory.position"
     )
     events: Mapped[list[Event]] = relationship(back_populates="program")
 
