@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from school.accounts.models import User
 from school.catalog.models import Event
@@ -153,10 +154,12 @@ def body(body_id: int):
 def _body_page(body: Body, form: MemberForm, status: int = 200):
     today = local_today()
     lines = {ln.member_id: ln for ln in compute(_me(), filters=Filters(body_id=body.id))}
+    # Each member's person in the same round (a list of persons loaded beside it is held
+    # by nobody, so the identity map let them go and each row loaded its own: issue 15).
     members = list(db.session.scalars(
         select(Member).where(Member.body_id == body.id)
+        .options(selectinload(Member.user).lazyload(User.grants))
         .order_by(Member.term_start.desc(), Member.id.desc())))
-    db.session.scalars(select(User).where(User.id.in_({m.user_id for m in members}))).all()
     current = [m for m in members if m.is_current(today)]
     past = [m for m in members if not m.is_current(today)]
     return render_template("commissions/body.html", body=body, form=form, current=current,

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from school import signals
 from school.accounts.models import User
@@ -45,6 +46,7 @@ def targets(enrollment: Enrollment, now: datetime | None = None) -> list[Event]:
         select(Event).where(Event.program_id == enrollment.event.program_id,
                             Event.id != enrollment.event_id,
                             Event.status == EventStatus.published)
+        .options(selectinload(Event.sessions))  # has_started reads them
         .order_by(Event.starts_on, Event.id))
     return [e for e in rows if not e.has_started(now)]
 

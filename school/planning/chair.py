@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from school.accounts.models import User
 from school.catalog.models import Event, EventStatus
@@ -67,7 +67,8 @@ def open_events(now: datetime | None = None) -> list[Event]:
     events = db.session.scalars(
         select(Event).where(Event.status == EventStatus.published,
                             Event.starts_on >= now.date())
-        .options(joinedload(Event.program)).order_by(Event.starts_on, Event.id).limit(200))
+        .options(joinedload(Event.program), selectinload(Event.sessions))  # has_started
+        .order_by(Event.starts_on, Event.id).limit(200))
     return [e for e in events if enrollment.enrolment_closed_reason(e, now) is None]
 
 
