@@ -145,7 +145,7 @@ def select_locale() -> str | None:
     return "ru"
 
 
-def _current_translations():
+def current_translations():
     """The request's catalogue, found once per locale: Flask-Babel's own lookup walks the
     request context three times and formats the locale's name for each of a page's
     hundreds of `_()` calls. Kept on `g` beside the locale object it belongs to, so a
@@ -167,11 +167,11 @@ def _current_translations():
 
 def _install_fast_gettext(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _current_translations().ugettext(s),
-        ngettext=lambda s, p, n: _current_translations().ungettext(s, p, n),
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: _current_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _current_translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
     )
 
 

@@ -35,7 +35,18 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(self.lazy_label)
+        # A plain lazy_gettext label is looked up in the request's catalogue directly: a
+        # sheet shows hundreds of labels, and str() of a lazy string takes Flask-Babel's
+        # slow path (the catalogue found afresh for each) (issue 15).
+        from flask_babel import gettext
+
+        lazy = self.lazy_label
+        if getattr(lazy, "_func", None) is gettext and len(lazy._args) == 1 \
+                and not lazy._kwargs:
+            from school import current_translations
+
+            return current_translations().ugettext(lazy._args[0])
+        return str(lazy)
 
     @classmethod
     def labels(cls) -> dict[LabelledEnum, Any]:
