@@ -114,3 +114,38 @@ def _signed_in(app, user):
     answer = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
     return client
+
+
+def test_the_approvals_page_counts_the_waiting_requests_once(app, make_user, make_event,
+                                                             make_enrollment):
+    """Unfiltered, the page's total is the menu's count (one count, not two); filtered,
+    the menu still counts every request the person may decide."""
+    from sqlalchemy import event as sa_event
+
+    admin = make_user("admin", locale="en")
+    event, other = make_event(), make_event()
+    for _ in range(3):
+        make_enrollment(event, make_user("trainee"), status="pending")
+    make_enrollment(other, make_user("trainee"), status="pending")
+    client = _signed_in(app, admin)
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = client.get("/approvals").get_data(as_text=True)
+        unfiltered = [s for s in seen if "count(" in s and "enrollment" in s]
+        seen.clear()
+        narrowed = client.get(f"/approvals?event_id={event.id}").get_data(as_text=True)
+        filtered = [s for s in seen if "count(" in s and "enrollment" in s]
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", note)
+    assert len(unfiltered) == 1 and len(filtered) == 2
+    assert 'badge' in _menu_of(page) and ">4<" in _menu_of(page)
+    assert ">4<" in _menu_of(narrowed)  # the menu: all four, the list: three
+
+
+def _menu_of(page: str) -> str:
+    return page[page.index('id="nav"'):page.index("</nav>")]

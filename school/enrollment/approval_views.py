@@ -26,6 +26,7 @@ def approvals():
     if form.validate_on_submit():
         return _decide(me, form, chosen)
     items, page, pages, total = paginate(rules.filtered_query(me, chosen), per_page=PER_PAGE)
+    rules.counted_waiting(me, chosen, total)
     events, branches = rules.filter_choices(me)
     return render_template(
         "enrollment/approvals.html", items=items, page=page, pages=pages, total=total,

@@ -181,6 +181,13 @@ def may_approve(user) -> bool:
         user.has_role("admin") or user.has_role("coordinator"))
 
 
+def counted_waiting(user, f: Filter, total: int) -> None:
+    """The approvals page counted every request `user` may decide (`f` narrows nothing):
+    the menu's count is that number, not a second count of the same rows."""
+    if not f.active and may_approve(user):
+        g.approvals_waiting = (user.id, total)
+
+
 def waiting_count(user) -> int | None:
     """How many requests `user` may decide now (queries.pending_query's rule): one query
     a request (kept on `g`), none at all for people who approve nothing (None)."""
