@@ -350,3 +350,23 @@ def test_the_reports_commission_figures_are_cached_until_a_membership_changes(
     member.term_end = date(year - 1, 12, 31)
     db.session.commit()
     assert commission_figures(year, admin)[1] == 1 == trained_by_region(year, admin)[1]
+
+
+def test_my_page_asks_nothing_more_of_a_person_on_no_body(client, login, world):
+    """Most people sit on no commission: one look at their memberships, then nothing of the
+    requirements or completions (issue 15)."""
+    from sqlalchemy import event as sa_event
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    login(world["trainee"])
+    sa_event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/my").status_code == 200
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", note)
+    assert [s for s in seen if "commission_member" in s]
+    assert not [s for s in seen if "commission_requirement" in s]
