@@ -267,4 +267,5 @@ def my_releases_of(enrollments, user) -> dict:
     from school.releases.letters import employer_of
 
     rows = queries.own_requests(user.id, events_loaded=bool(enrollments))
-    return {"requests": rows, "employer": employer_of(user)}
+    # The panel shows only with requests: without any, the employer is not looked up.
+    return {"requests": rows, "employer": employer_of(user) if rows else False}
