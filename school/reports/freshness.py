@@ -15,8 +15,9 @@ entering or leaving `completed`, or a completed one changing person, event or sn
 the person trained); an event's end date, programme, kind or format; closing or reopening
 a year; a branch moving under another (a branch's figures include its local unions) or to
 another region; a commission membership, body or requirement changing (the report page's
-"commission members trained"). ORM bulk UPDATE/DELETE statements on those tables raise it
-too.
+"commission members trained"); a training plan, or the name of a region, union or branch
+(the page's figures are kept rendered: page.py). ORM bulk UPDATE/DELETE statements on those
+tables raise it too.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ _WATCHED = {
     "Enrollment": ("user_id", "event_id", "region_id", "union_id", "branch_id", "category"),
     "Event": ("ends_on", "program_id", "kind", "format"),
     "Certificate": ("revoked_at", "enrollment_id"),
-    "Branch": ("parent_id", "region_id"),
+    "Branch": ("parent_id", "region_id", "name_ru", "name_kk", "name_en"),
     "ClosedYear": (),
     "ClosedYearRow": (),
     # The commissions' "members trained" on the report page: who sits on which body, the
@@ -67,9 +68,15 @@ _WATCHED = {
     "Member": (),
     "Body": (),
     "Requirement": (),
+    # The report page's figures are kept rendered (page.py): the plans they compare with
+    # and the names they show.
+    "TrainingPlan": (),
+    "Region": (),
+    "SectoralUnion": (),
 }
 _TABLES = {"enrollment", "event", "certificate", "branch", "closed_year", "closed_year_row",
-           "commission_member", "commission_body", "commission_requirement"}
+           "commission_member", "commission_body", "commission_requirement", "training_plan",
+           "region", "sectoral_union"}
 
 
 def _changed(obj, attrs) -> bool:

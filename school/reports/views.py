@@ -20,7 +20,7 @@ from school.permissions import ADMIN, STAFF, allow, load, scope_to_branches
 
 # Importing the models here registers the feature's tables and indexes with the metadata
 # (school/__init__.py's _init_models does not list this feature).
-from school.reports import charts, exports, services
+from school.reports import exports, page, services
 from school.reports import models as _models  # noqa: F401
 from school.reports import people as _people  # noqa: F401  (receivers: people merged, closed)
 from school.reports.forms import ConfirmForm, PlanForm
@@ -152,41 +152,38 @@ def yearly():
         if fmt in EXPORT_TYPES:
             return Response(str(error.message), status=400, mimetype="text/plain")
         flash(str(error.message), "danger")
-        return render_template("reports/yearly.html", report=None, error=True), 400
+        return render_template("reports/yearly.html", error=True), 400
 
+    if fmt in EXPORT_TYPES:
+        return _yearly_export(year, filters, fmt)
+    # The figures come rendered from the report's cache (page.py); a closed year's
+    # differences, with the stored totals they are compared with, are worked out live.
+    closed = services.closed_years([year]).get(year)
+    report = services.yearly_report(year, current_user, filters) if closed else None
+    diffs = services.differences(year, current_user, filters) if closed else None
+    args = _page_args(year)
+    return render_template(
+        "reports/yearly.html", closed=closed, report=report, diffs=diffs, args=args,
+        figures=page.figures(year, current_user, filters, args),
+        choices=_filter_choices(filters), filters=filters, year=year,
+        this_year=local_today().year, confirm=ConfirmForm(), Category=Category,
+    )
+
+
+def _yearly_export(year: int, filters: services.Filters, fmt: str) -> Response:
     report = services.yearly_report(year, current_user, filters)
     if fmt == "csv":
         content = exports.yearly_csv(report)
     else:
         plan = services.plan_report(year, current_user, filters)
         diffs = services.differences(year, current_user, filters)
-    if fmt == "xlsx":
         content = exports.yearly_xlsx(report, plan, diffs, _filters_text(filters))
-    if fmt in EXPORT_TYPES:
-        return _download(content, fmt, f"trained-{year}", {
-            "report": "yearly", "year": year, "filters": filters.as_dict(),
-            "scope": services.Scope.of(current_user).describe(),
-            "closed": report.closed is not None,
-            "participations": report.total.participations, "people": report.total.people,
-        })
-
-    trend = services.trend_years(current_user, filters, last=year)
-    region_chart = charts.region_bars(
-        [(exports._region_name(r), report.region_total(r.id if r else None).people)
-         for r in report.regions],
-        title=_("People trained in %(year)d by region", year=year),
-    ) if report.regions else None
-    trend_chart = charts.trend_columns(
-        [(t.year, t.cell.people, t.cell.participations, t.planned) for t in trend],
-        title=_("People trained per year"),
-    ) if trend else None
-    return render_template(
-        "reports/yearly.html", report=report, plan=plan, diffs=diffs, trend=trend,
-        region_chart=region_chart, trend_chart=trend_chart, args=_page_args(year),
-        choices=_filter_choices(filters), filters=filters, year=year,
-        commission_figures=services.commission_figures(year, current_user),
-        this_year=local_today().year, confirm=ConfirmForm(), Category=Category,
-    )
+    return _download(content, fmt, f"trained-{year}", {
+        "report": "yearly", "year": year, "filters": filters.as_dict(),
+        "scope": services.Scope.of(current_user).describe(),
+        "closed": report.closed is not None,
+        "participations": report.total.participations, "people": report.total.people,
+    })
 
 
 @bp.get("/reports/yearly/people")

@@ -143,3 +143,48 @@ def test_the_plan_comparison_counts_people_from_the_cache_until_a_figure_can_cha
     after = services.plan_report(2025, h.admin).total.actual
     assert [s for s in statements if "plan_rows" in s]
     assert after == fresh_total() == first + 1
+
+
+def test_the_yearly_page_figures_are_kept_rendered_until_a_plan_or_a_name_changes(
+        h, client, login, statements):
+    """The tables and charts come rendered from the cache (page.py); a plan, a branch's
+    new name and a completion each show on the very next page."""
+    from school.accounts.models import Category
+    from school.reports.models import TrainingPlan
+
+    login(h.admin)
+    page = client.get("/reports/yearly?year=2025").get_data(as_text=True)
+    assert "Филиал А2" in page
+    statements.clear()
+    again = client.get("/reports/yearly?year=2025").get_data(as_text=True)
+    assert again.count('id="yearly-table"') == 1 and 'id="plan-total"' in again
+    assert not [s for s in statements if "plan_rows" in s or "training_plan" in s]
+
+    db.session.add(TrainingPlan(branch_id=h.a2.id, year=2025, category=Category.activist,
+                                planned=777))
+    db.session.commit()
+    assert "777" in client.get("/reports/yearly?year=2025").get_data(as_text=True)
+
+    h.a2.name_ru = "Филиал Переименованный"
+    db.session.commit()
+    renamed = client.get("/reports/yearly?year=2025").get_data(as_text=True)
+    assert "Филиал Переименованный" in renamed and "Филиал А2" not in renamed
+
+    total = int(renamed.split('data-people="')[1].split('"')[0])
+    h.enrollments["p5E1"].status = EnrollmentStatus.completed
+    db.session.commit()
+    after = client.get("/reports/yearly?year=2025").get_data(as_text=True)
+    assert int(after.split('data-people="')[1].split('"')[0]) == total + 1
+
+
+def test_each_reader_gets_the_figures_of_their_own_scope(h, client, login, make_user):
+    """The rendered figures are kept per scope: a branch coordinator never gets the
+    federation's, even right after an admin rendered them."""
+    login(h.admin)
+    whole = client.get("/reports/yearly?year=2025").get_data(as_text=True)
+    client.post("/logout")
+    login(make_user("coordinator", branch=h.b))
+    mine = client.get("/reports/yearly?year=2025").get_data(as_text=True)
+    people = [int(p.split('data-people="')[1].split('"')[0]) for p in (whole, mine)]
+    assert people[1] < people[0]
+    assert "Филиал А2" in whole and "Филиал А2" not in mine
