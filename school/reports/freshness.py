@@ -73,10 +73,11 @@ _WATCHED = {
     "TrainingPlan": (),
     "Region": (),
     "SectoralUnion": (),
+    "Program": ("code", "title_ru", "title_kk", "title_en"),
 }
 _TABLES = {"enrollment", "event", "certificate", "branch", "closed_year", "closed_year_row",
            "commission_member", "commission_body", "commission_requirement", "training_plan",
-           "region", "sectoral_union"}
+           "region", "sectoral_union", "program"}
 
 
 def _changed(obj, attrs) -> bool:
@@ -128,15 +129,31 @@ def _bulk_statements(state) -> None:
         bump(state.session)
 
 
+_READ = "report_generation_read"  # the generation as this transaction first read it
+
+
 def bump(session) -> None:
     """Raise the generation inside the caller's transaction (it commits or rolls back
     with the change itself)."""
+    session.info.pop(_READ, None)
     session.connection().execute(
         update(ReportGeneration.__table__).values(value=ReportGeneration.__table__.c.value + 1))
 
 
 def generation() -> int | None:
-    return db.session.scalar(select(ReportGeneration.value).where(ReportGeneration.id == 1))
+    """Read once a transaction (a page asks for several cached figures); a bump in the
+    transaction, or its end, forgets it."""
+    info = db.session().info
+    if _READ not in info:
+        info[_READ] = db.session.scalar(
+            select(ReportGeneration.value).where(ReportGeneration.id == 1))
+    return info[_READ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_READ, None)
 
 
 def cached(kind: str, key: Any, compute):

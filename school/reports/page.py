@@ -3,12 +3,14 @@
 Tables, charts, the ten-year trend and plan against result are the same for every reader
 with the same scope, filters, year and language until a figure can move; so they are
 rendered once and kept with the report's cached figures (freshness.py, whose generation
-also moves with training plans and with the names of regions, unions and branches shown
-here). What is a reader's own stays outside: the menu, the form tokens (closing a year),
-a closed year's differences.
+also moves with training plans, programmes and the names of regions, unions and branches
+shown here); so is the filters' form. What is a reader's own stays outside: the menu, the
+form tokens (closing a year), a closed year's differences.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import render_template, request
 from flask_babel import gettext as _
@@ -20,13 +22,27 @@ from school.reports import charts, exports, freshness, services
 from school.timeutil import local_today
 
 
-def figures(year: int, user: User, filters: services.Filters, args: dict) -> Markup:
+def _key(year: int, user: User, filters: services.Filters) -> dict:
     scope = services.Scope.of(user)
-    key = {"year": year, "scope": scope.describe(), "unions": sorted(scope.whole_unions),
-           "filters": filters.as_dict(), "lang": current_lang(),
-           "today": local_today().isoformat(), "root": request.script_root}
+    return {"year": year, "scope": scope.describe(), "unions": sorted(scope.whole_unions),
+            "filters": filters.as_dict(), "lang": current_lang(),
+            "today": local_today().isoformat(), "root": request.script_root}
+
+
+def figures(year: int, user: User, filters: services.Filters, args: dict) -> Markup:
     return Markup(freshness.cached(  # noqa: S704 - our own template's output
-        "yearly-figures", key, lambda: _render(year, user, filters, args)))
+        "yearly-figures", _key(year, user, filters),
+        lambda: _render(year, user, filters, args)))
+
+
+def filter_form(year: int, user: User, filters: services.Filters,
+                choices: Callable[[], dict]) -> Markup:
+    """The filters' form; `choices()` (the view's, scoped to the reader) only when it is
+    rendered afresh."""
+    return Markup(freshness.cached(  # noqa: S704 - our own template's output
+        "yearly-filters", _key(year, user, filters),
+        lambda: render_template("reports/_yearly_filters.html", choices=choices(),
+                                filters=filters, year=year, this_year=local_today().year)))
 
 
 def _render(year: int, user: User, filters: services.Filters, args: dict) -> str:

@@ -165,7 +165,9 @@ def yearly():
     return render_template(
         "reports/yearly.html", closed=closed, report=report, diffs=diffs, args=args,
         figures=page.figures(year, current_user, filters, args),
-        choices=_filter_choices(filters), filters=filters, year=year,
+        filter_form=page.filter_form(year, current_user, filters,
+                                     lambda: _filter_choices(filters)),
+        filters=filters, year=year,
         this_year=local_today().year, confirm=ConfirmForm(), Category=Category,
     )
 

@@ -188,3 +188,33 @@ def test_each_reader_gets_the_figures_of_their_own_scope(h, client, login, make_
     people = [int(p.split('data-people="')[1].split('"')[0]) for p in (whole, mine)]
     assert people[1] < people[0]
     assert "Филиал А2" in whole and "Филиал А2" not in mine
+
+
+def test_the_filters_form_is_kept_until_a_programme_or_a_name_changes(
+        h, client, login, statements, make_program):
+    login(h.admin)
+    client.get("/reports/yearly?year=2025")
+    statements.clear()
+    page = client.get(f"/reports/yearly?year=2025&program_id={h.program.id}"
+                      ).get_data(as_text=True)
+    assert f'<option value="{h.program.id}" selected>' in page  # the choice is in the key
+    statements.clear()
+    client.get("/reports/yearly?year=2025")
+    assert not [s for s in statements if "FROM program" in s or "FROM sectoral_union" in s]
+
+    added = make_program(code="NEWCODE")  # commits: the generation moves
+    assert f'value="{added.id}"' in client.get("/reports/yearly?year=2025").get_data(
+        as_text=True)
+
+
+def test_the_generation_is_read_once_a_transaction_and_again_after_a_bump(h, statements):
+    db.session.commit()
+    statements.clear()
+    first = freshness.generation()
+    assert freshness.generation() == first
+    assert len([s for s in statements if "FROM report_generation" in s]) == 1
+    h.enrollments["p5E1"].status = EnrollmentStatus.completed
+    db.session.flush()  # bumps inside this transaction: read again
+    assert freshness.generation() == first + 1
+    db.session.rollback()
+    assert freshness.generation() == first
