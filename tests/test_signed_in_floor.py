@@ -23,8 +23,7 @@ from tests.factories import PASSWORD
 
 
 def _menu(client) -> str:
-    page = client.get("/").get_data(as_text=True)
-    return page[page.index('id="nav"'):page.index("</nav>")]
+    return _menu_of(client.get("/").get_data(as_text=True))
 
 
 def test_each_person_gets_the_menu_of_their_own_rights(app, make_user):

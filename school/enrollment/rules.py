@@ -37,9 +37,15 @@ def active_enrollment(event_id: int, user_id: int) -> Enrollment | None:
     )
 
 
-def check_open(event: Event, now: datetime) -> None:
+def check_published(event: Event) -> None:
+    """The part of check_open an event's lock re-checks: it may have been cancelled or
+    unpublished between the checks and the lock."""
     if event.status is not EventStatus.published:
         raise DomainError("event_not_open", _l("This event is not open for enrolment."))
+
+
+def check_open(event: Event, now: datetime) -> None:
+    check_published(event)
     if event.enrol_opens_at is not None and now < event.enrol_opens_at:
         raise DomainError("enrol_not_open", _l("Enrolment for this event has not opened yet."))
     if (event.enrol_closes_at is not None and now >= event.enrol_closes_at) or (

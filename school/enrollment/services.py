@@ -26,7 +26,7 @@ from school import signals
 from school.accounts.models import User
 from school.audit.services import record
 from school.catalog.locking import lock_event
-from school.catalog.models import ApprovalMode, Event, EventQuota, EventStatus
+from school.catalog.models import ApprovalMode, Event, EventQuota
 from school.core.text import one_line
 from school.dbtypes import utcnow
 from school.enrollment import rows, twostep
@@ -42,6 +42,7 @@ from school.enrollment.queries import pending_query  # noqa: F401  (tests)
 from school.enrollment.rules import (
     active_enrollment,
     check_open,
+    check_published,
     clean_reason,
     enrolment_place,
     reload,
@@ -117,8 +118,7 @@ def enroll(event: Event, user: User, *, actor: User | None = None,
     _check_branch_for_quotas(event, branch_id, actor)
 
     event = lock_event(event.id)
-    if event.status is not EventStatus.published:  # cancelled while we were checking
-        raise DomainError("event_not_open", _l("This event is not open for enrolment."))
+    check_published(event)  # cancelled while we were checking
 
     enrollment = Enrollment(
         event_id=event.id,
